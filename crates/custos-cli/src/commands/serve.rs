@@ -1,0 +1,102 @@
+//! `custos serve`: start the server and run until SIGTERM or SIGINT.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use custos_server::clock::SystemClock;
+use custos_server::{config, telemetry};
+use secrecy::ExposeSecret as _;
+
+use super::{EXIT_FAILURE, EXIT_USAGE, StoreArgs};
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Address to listen on [default: 127.0.0.1:8443]. Port 0 picks a free port.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Seed a demo contact center (people of every role, customers, interactions)
+    /// into an empty store. For trying Custos out, never for production.
+    #[arg(long)]
+    demo: bool,
+}
+
+/// Runs the server until a signal arrives.
+pub fn run(args: ServeArgs) -> ExitCode {
+    let overrides = args.store.overrides(args.listen.clone());
+    let config = match config::load_from_process(args.store.config.as_deref(), &overrides) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("custos: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    telemetry::init(config.log_format, &config.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("custos: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    runtime.block_on(serve(config, args.demo))
+}
+
+async fn serve(config: custos_server::config::Config, demo: bool) -> ExitCode {
+    let data_dir = config.data_dir.clone();
+    let (server, report) = match custos_server::start(config, Arc::new(SystemClock)).await {
+        Ok(started) => started,
+        Err(e) => {
+            eprintln!("custos: cannot start: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    if report.initialized {
+        println!(
+            "Initialized {}: root key, audit signing key and TLS certificate created.",
+            data_dir.display()
+        );
+    }
+    println!("Custos is listening on {}", server.base_url());
+    if let Some(url) = &report.setup_url {
+        // Printed to the operator's terminal only: the link is a one-time secret and
+        // never goes to the log.
+        println!(
+            "Set up the first administrator with this one-time link (valid 24 hours):\n  {}",
+            url.expose_secret()
+        );
+    }
+    if demo {
+        println!(
+            "--demo: this build has no accounts or customers to seed yet; the demo grows with them."
+        );
+    }
+    wait_for_signal().await;
+    println!("Shutting down…");
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Waits for SIGTERM or SIGINT (Ctrl-C).
+async fn wait_for_signal() {
+    let mut terminate = match tokio::signal::unix::signal(
+        tokio::signal::unix::SignalKind::terminate(),
+    ) {
+        Ok(signal) => signal,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = terminate.recv() => tracing::info!("SIGTERM received"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+    }
+}

@@ -1,0 +1,39 @@
+//! `custos`: the server, its administration and offline tools in one binary.
+//!
+//! Exit codes: 0 success; 1 the command failed; 2 the command line or the
+//! configuration is invalid.
+#![expect(
+    clippy::print_stdout,
+    reason = "a command-line program talks on stdout"
+)]
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Custos keeps contact-center customer data safe while agents work with it.
+#[derive(Debug, Parser)]
+#[command(name = "custos", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the HTTPS server (initializes an empty data directory on first start).
+    Serve(commands::serve::ServeArgs),
+    /// Inspect and validate configuration.
+    #[command(subcommand)]
+    Config(commands::config::ConfigCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Config(command) => commands::config::run(command),
+    }
+}

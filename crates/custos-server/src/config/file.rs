@@ -1,0 +1,140 @@
+//! The configuration as written in the file: every key optional, unknown keys refused.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::ConfigError;
+
+/// The whole file. Sections mirror CONTRACT.md.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// `[server]`
+    #[serde(default)]
+    pub server: ServerSection,
+    /// `[tls]`
+    #[serde(default)]
+    pub tls: TlsSection,
+    /// `[storage]`
+    #[serde(default)]
+    pub storage: StorageSection,
+    /// `[session]`
+    #[serde(default)]
+    pub session: SessionSection,
+    /// `[auth]`
+    #[serde(default)]
+    pub auth: AuthSection,
+    /// `[notify]`
+    #[serde(default)]
+    pub notify: NotifySection,
+    /// `[log]`
+    #[serde(default)]
+    pub log: LogSection,
+    /// `[compliance]`
+    #[serde(default)]
+    pub compliance: ComplianceSection,
+}
+
+/// `[server]`: where and how the HTTPS listener runs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Socket address to listen on, e.g. `127.0.0.1:8443`.
+    pub listen: Option<String>,
+    /// Directory holding keys, certificate and the embedded database.
+    pub data_dir: Option<String>,
+    /// The address people reach this server by, used in links it prints.
+    pub public_url: Option<String>,
+    /// Upper bound on handling one request.
+    pub request_timeout_secs: Option<u64>,
+    /// Largest accepted request body.
+    pub body_limit_bytes: Option<u64>,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace_secs: Option<u64>,
+}
+
+/// `[tls]`: your own certificate instead of the generated self-signed one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// PEM certificate chain.
+    pub cert_file: Option<String>,
+    /// PEM private key (PKCS#8, SEC1 or PKCS#1).
+    pub key_file: Option<String>,
+}
+
+/// `[storage]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSection {
+    /// `sqlite://PATH` or `postgres://…`; the embedded SQLite file when absent.
+    pub database_url: Option<String>,
+    /// Pool size.
+    pub max_connections: Option<u32>,
+}
+
+/// `[session]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSection {
+    /// Idle timeout (PCI DSS 8.2.8: at most 900).
+    pub idle_timeout_secs: Option<u64>,
+    /// Absolute session lifetime.
+    pub absolute_timeout_secs: Option<u64>,
+}
+
+/// `[auth]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSection {
+    /// Consecutive failures that lock an account (PCI DSS 8.3.4: at most 10).
+    pub lockout_threshold: Option<u32>,
+    /// How long a lockout lasts (PCI DSS 8.3.4: at least 1800).
+    pub lockout_secs: Option<u64>,
+}
+
+/// `[notify]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySection {
+    /// `smtps://…` or `smtp://…?tls=starttls`; plain `smtp://` only to loopback.
+    pub smtp_url: Option<String>,
+    /// Sender address of outgoing mail.
+    pub smtp_from: Option<String>,
+}
+
+/// `[log]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    /// `text` or `json`.
+    pub format: Option<String>,
+    /// A tracing filter such as `info` or `custos_server=debug,info`.
+    pub level: Option<String>,
+}
+
+/// `[compliance]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplianceSection {
+    /// `pci` (default: enforce PCI DSS limits) or `custom`.
+    pub profile: Option<String>,
+}
+
+/// Reads and parses the file into a TOML table.
+pub(super) fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text.parse::<toml::Table>().map_err(|e| ConfigError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Turns a merged table into the typed file configuration.
+pub(super) fn parse_table(table: toml::Table) -> Result<FileConfig, String> {
+    FileConfig::deserialize(table).map_err(|e| e.to_string())
+}

@@ -1,0 +1,441 @@
+//! The validated runtime configuration and the rules that produce it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use custos_store::DatabaseUrl;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::file::FileConfig;
+use super::{CliOverrides, ConfigError};
+
+/// Which limits the validation enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComplianceProfile {
+    /// PCI DSS 4.0 limits are hard limits (the default).
+    Pci,
+    /// Only sanity limits; for installations outside PCI scope.
+    Custom,
+}
+
+/// Where the TLS certificate comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsSource {
+    /// Generated on first start into the data directory.
+    SelfSigned,
+    /// The operator's own certificate chain and key, as PEM files.
+    Files {
+        /// Certificate chain.
+        cert: PathBuf,
+        /// Private key.
+        key: PathBuf,
+    },
+}
+
+/// Session lifetimes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// A session unused this long ends.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub absolute_timeout: Duration,
+}
+
+/// Account lockout after repeated failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Consecutive failures that lock the account.
+    pub threshold: u32,
+    /// How long the lock lasts.
+    pub duration: Duration,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// An SMTP server URL whose scheme and transport security were checked.
+/// It may carry credentials, so it is kept secret and displayed without them.
+#[derive(Clone)]
+pub struct SmtpUrl {
+    url: SecretString,
+    host: String,
+}
+
+impl SmtpUrl {
+    /// The full URL, credentials included: only for the mail transport.
+    pub fn expose(&self) -> &str {
+        self.url.expose_secret()
+    }
+
+    /// The host the URL names.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SmtpUrl(host={})", self.host)
+    }
+}
+
+/// Outgoing notifications.
+#[derive(Debug, Clone, Default)]
+pub struct NotifyConfig {
+    /// The SMTP relay, if mail is configured.
+    pub smtp_url: Option<SmtpUrl>,
+    /// Sender address.
+    pub smtp_from: Option<String>,
+}
+
+/// Everything the server needs, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listener address.
+    pub listen: SocketAddr,
+    /// Externally visible base URL, when set.
+    pub public_url: Option<String>,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Bound on one request.
+    pub request_timeout: Duration,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
+    /// Bound on graceful shutdown.
+    pub shutdown_grace: Duration,
+    /// Certificate source.
+    pub tls: TlsSource,
+    /// External database; `None` means the embedded SQLite file in the data directory.
+    pub database_url: Option<DatabaseUrl>,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Session lifetimes.
+    pub session: SessionPolicy,
+    /// Lockout.
+    pub lockout: LockoutPolicy,
+    /// Notifications.
+    pub notify: NotifyConfig,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Log filter directive.
+    pub log_level: String,
+    /// Enforced limits.
+    pub profile: ComplianceProfile,
+}
+
+impl Config {
+    /// The database the server uses: the configured URL or the embedded file.
+    pub fn effective_database_url(&self) -> DatabaseUrl {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| DatabaseUrl::sqlite_file(&self.data_dir.join("custos.db")))
+    }
+
+    /// A summary safe to print: no secret appears in it.
+    pub fn describe(&self) -> String {
+        let tls = match &self.tls {
+            TlsSource::SelfSigned => "self-signed (generated in the data directory)".to_owned(),
+            TlsSource::Files { cert, .. } => format!("certificate {}", cert.display()),
+        };
+        let smtp = self.notify.smtp_url.as_ref().map_or_else(
+            || "not configured".to_owned(),
+            |u| format!("relay at {}", u.host()),
+        );
+        format!(
+            "listen            {}\n\
+             data dir          {}\n\
+             database          {}\n\
+             tls               {tls}\n\
+             profile           {:?}\n\
+             session           idle {} s, absolute {} s\n\
+             lockout           after {} failures, for {} s\n\
+             request limits    {} s, {} bytes\n\
+             smtp              {smtp}\n\
+             log               {:?} at {}",
+            self.listen,
+            self.data_dir.display(),
+            self.effective_database_url(),
+            self.profile,
+            self.session.idle_timeout.as_secs(),
+            self.session.absolute_timeout.as_secs(),
+            self.lockout.threshold,
+            self.lockout.duration.as_secs(),
+            self.request_timeout.as_secs(),
+            self.body_limit,
+            self.log_format,
+            self.log_level,
+        )
+    }
+}
+
+/// Defaults, per CONTRACT.md.
+const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
+const DEFAULT_DATA_DIR: &str = "custos-data";
+const DEFAULT_IDLE_SECS: u64 = 900;
+const DEFAULT_ABSOLUTE_SECS: u64 = 43_200;
+const DEFAULT_LOCKOUT_THRESHOLD: u32 = 10;
+const DEFAULT_LOCKOUT_SECS: u64 = 1_800;
+const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+const DEFAULT_BODY_LIMIT: u64 = 1024 * 1024;
+const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 30;
+const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+
+/// PCI DSS limits enforced under the `pci` profile.
+const PCI_MAX_IDLE_SECS: u64 = 900; // 8.2.8
+const PCI_MAX_LOCKOUT_THRESHOLD: u32 = 10; // 8.3.4
+const PCI_MIN_LOCKOUT_SECS: u64 = 1_800; // 8.3.4
+
+/// Checks every rule and collects every problem, so one run shows them all.
+pub(super) fn validate(file: FileConfig, cli: &CliOverrides) -> Result<Config, ConfigError> {
+    let mut problems = Vec::new();
+
+    let profile = match file.compliance.profile.as_deref().unwrap_or("pci") {
+        "pci" => ComplianceProfile::Pci,
+        "custom" => ComplianceProfile::Custom,
+        other => {
+            problems.push(format!(
+                "compliance.profile: `{other}` is not a profile (use `pci` or `custom`)"
+            ));
+            ComplianceProfile::Pci
+        }
+    };
+    let pci = profile == ComplianceProfile::Pci;
+
+    let listen_text = cli
+        .listen
+        .clone()
+        .or(file.server.listen)
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+    let listen = listen_text.parse::<SocketAddr>().unwrap_or_else(|_| {
+        problems.push(format!(
+            "server.listen: `{listen_text}` is not an address such as 127.0.0.1:8443"
+        ));
+        SocketAddr::from(([127, 0, 0, 1], 8443))
+    });
+
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .or(file.server.data_dir.map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+
+    let public_url = file
+        .server
+        .public_url
+        .map(|u| u.trim_end_matches('/').to_owned());
+    if let Some(url) = &public_url {
+        if !url.starts_with("https://") {
+            problems.push("server.public_url: must start with https://".to_owned());
+        }
+    }
+
+    let request_timeout_secs = file
+        .server
+        .request_timeout_secs
+        .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS);
+    if !(1..=300).contains(&request_timeout_secs) {
+        problems.push("server.request_timeout_secs: must be between 1 and 300".to_owned());
+    }
+    let body_limit = file.server.body_limit_bytes.unwrap_or(DEFAULT_BODY_LIMIT);
+    if !(1024..=64 * 1024 * 1024).contains(&body_limit) {
+        problems.push("server.body_limit_bytes: must be between 1024 and 67108864".to_owned());
+    }
+    let shutdown_grace_secs = file
+        .server
+        .shutdown_grace_secs
+        .unwrap_or(DEFAULT_SHUTDOWN_GRACE_SECS);
+    if shutdown_grace_secs > 600 {
+        problems.push("server.shutdown_grace_secs: must be at most 600".to_owned());
+    }
+
+    let tls = match (file.tls.cert_file, file.tls.key_file) {
+        (None, None) => TlsSource::SelfSigned,
+        (Some(cert), Some(key)) => TlsSource::Files {
+            cert: PathBuf::from(cert),
+            key: PathBuf::from(key),
+        },
+        _ => {
+            problems.push("tls: cert_file and key_file must be given together".to_owned());
+            TlsSource::SelfSigned
+        }
+    };
+
+    let database_url = match cli.database_url.clone().or(file.storage.database_url) {
+        None => None,
+        Some(text) => match DatabaseUrl::parse(&text) {
+            Ok(url) => Some(url),
+            Err(e) => {
+                problems.push(format!("storage.database_url: {e}"));
+                None
+            }
+        },
+    };
+    let max_connections = file
+        .storage
+        .max_connections
+        .unwrap_or(DEFAULT_MAX_CONNECTIONS);
+    if !(1..=512).contains(&max_connections) {
+        problems.push("storage.max_connections: must be between 1 and 512".to_owned());
+    }
+
+    let idle = file.session.idle_timeout_secs.unwrap_or(DEFAULT_IDLE_SECS);
+    let absolute = file
+        .session
+        .absolute_timeout_secs
+        .unwrap_or(DEFAULT_ABSOLUTE_SECS);
+    if idle == 0 {
+        problems.push("session.idle_timeout_secs: must be at least 1".to_owned());
+    }
+    if pci && idle > PCI_MAX_IDLE_SECS {
+        problems.push(format!(
+            "session.idle_timeout_secs: {idle} exceeds {PCI_MAX_IDLE_SECS}, the PCI DSS 8.2.8 limit \
+             (set compliance.profile = \"custom\" only outside PCI scope)"
+        ));
+    }
+    if absolute < idle {
+        problems.push(
+            "session.absolute_timeout_secs: must not be shorter than session.idle_timeout_secs"
+                .to_owned(),
+        );
+    }
+    if absolute > 7 * 86_400 {
+        problems.push("session.absolute_timeout_secs: must be at most 604800 (7 days)".to_owned());
+    }
+
+    let threshold = file
+        .auth
+        .lockout_threshold
+        .unwrap_or(DEFAULT_LOCKOUT_THRESHOLD);
+    let lockout_secs = file.auth.lockout_secs.unwrap_or(DEFAULT_LOCKOUT_SECS);
+    if threshold == 0 {
+        problems.push("auth.lockout_threshold: must be at least 1".to_owned());
+    }
+    if pci && threshold > PCI_MAX_LOCKOUT_THRESHOLD {
+        problems.push(format!(
+            "auth.lockout_threshold: {threshold} exceeds {PCI_MAX_LOCKOUT_THRESHOLD}, the PCI DSS 8.3.4 limit"
+        ));
+    }
+    if pci && lockout_secs < PCI_MIN_LOCKOUT_SECS {
+        problems.push(format!(
+            "auth.lockout_secs: {lockout_secs} is below {PCI_MIN_LOCKOUT_SECS}, the PCI DSS 8.3.4 minimum"
+        ));
+    }
+    if lockout_secs == 0 {
+        problems.push("auth.lockout_secs: must be at least 1".to_owned());
+    }
+
+    let smtp_url = file
+        .notify
+        .smtp_url
+        .and_then(|text| match parse_smtp_url(&text) {
+            Ok(url) => Some(url),
+            Err(e) => {
+                problems.push(format!("notify.smtp_url: {e}"));
+                None
+            }
+        });
+    let smtp_from = file.notify.smtp_from;
+    if let Some(from) = &smtp_from {
+        let valid = from
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+        if !valid {
+            problems.push("notify.smtp_from: must be an email address".to_owned());
+        }
+    }
+    if smtp_url.is_some() && smtp_from.is_none() {
+        problems.push("notify.smtp_from: required when notify.smtp_url is set".to_owned());
+    }
+
+    let log_format = match file.log.format.as_deref().unwrap_or("text") {
+        "text" => LogFormat::Text,
+        "json" => LogFormat::Json,
+        other => {
+            problems.push(format!("log.format: `{other}` is not `text` or `json`"));
+            LogFormat::Text
+        }
+    };
+    let log_level = file.log.level.unwrap_or_else(|| "info".to_owned());
+    if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
+        problems.push(format!(
+            "log.level: `{log_level}` is not a log filter such as `info`"
+        ));
+    }
+
+    if !problems.is_empty() {
+        return Err(ConfigError::Invalid(problems));
+    }
+    Ok(Config {
+        listen,
+        public_url,
+        data_dir,
+        request_timeout: Duration::from_secs(request_timeout_secs),
+        body_limit: usize::try_from(body_limit).unwrap_or(usize::MAX),
+        shutdown_grace: Duration::from_secs(shutdown_grace_secs),
+        tls,
+        database_url,
+        max_connections,
+        session: SessionPolicy {
+            idle_timeout: Duration::from_secs(idle),
+            absolute_timeout: Duration::from_secs(absolute),
+        },
+        lockout: LockoutPolicy {
+            threshold,
+            duration: Duration::from_secs(lockout_secs),
+        },
+        notify: NotifyConfig {
+            smtp_url,
+            smtp_from,
+        },
+        log_format,
+        log_level,
+        profile,
+    })
+}
+
+/// `smtps://` always; `smtp://` only with `tls=starttls`, or in plain text to a loopback host.
+/// Messages never repeat the URL, which may hold a password.
+fn parse_smtp_url(text: &str) -> Result<SmtpUrl, &'static str> {
+    let (scheme, rest) = text
+        .split_once("://")
+        .ok_or("must be smtps://HOST[:PORT] or smtp://HOST[:PORT]?tls=starttls")?;
+    let (authority, query) = match rest.split_once('?') {
+        Some((a, q)) => (a.trim_end_matches('/'), Some(q)),
+        None => (rest.trim_end_matches('/'), None),
+    };
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(bracketed) = host_port.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    if host.is_empty() {
+        return Err("names no host");
+    }
+    let starttls = query.is_some_and(|q| q.split('&').any(|kv| kv == "tls=starttls"));
+    match scheme {
+        "smtps" => {}
+        "smtp" if starttls => {}
+        "smtp" => {
+            let loopback =
+                host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if !loopback {
+                return Err(
+                    "plain smtp:// is allowed only to a loopback address; use smtps:// or add ?tls=starttls",
+                );
+            }
+        }
+        _ => return Err("scheme must be smtps or smtp"),
+    }
+    Ok(SmtpUrl {
+        url: SecretString::from(text.to_owned()),
+        host: host.to_owned(),
+    })
+}

@@ -1,0 +1,34 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use utoipa::OpenApi;
+
+use crate::state::AppState;
+
+/// Document-level information; paths are added as routes are registered.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Custos API",
+        description = "Data-security platform for contact centers. Errors always have the shape \
+                       {\"error\":{\"code\":\"snake_case_code\",\"message\":\"plain words\"}}.",
+        license(name = "AGPL-3.0-only")
+    ),
+    tags(
+        (name = "operations", description = "Probes, metrics and this document")
+    ),
+    components(schemas(crate::http::error::ErrorBody))
+)]
+pub struct ApiDoc;
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "application/json")],
+        state.openapi_json().to_owned(),
+    )
+}

@@ -1,0 +1,17 @@
+//! The Custos server: configuration, the data directory and its keys, TLS,
+//! the HTTP surface and the listener. `custos serve` and the testkit both start
+//! it through [`server::start`].
+
+pub mod clock;
+pub mod config;
+pub mod datadir;
+pub mod http;
+pub mod keys;
+mod listener;
+pub mod server;
+pub mod setup;
+pub mod state;
+pub mod telemetry;
+pub mod tls;
+
+pub use server::{RunningServer, StartError, StartReport, start};

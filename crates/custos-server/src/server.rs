@@ -1,0 +1,172 @@
+//! Starting and stopping a Custos node: data directory, keys, TLS, store,
+//! setup link, then the listener. Used by `custos serve` and by the testkit,
+//! so tests run exactly the code users run.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use custos_store::{InstanceStore, Store, StoreError, StoreOptions};
+use secrecy::SecretString;
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::datadir::{DataDir, DataDirError};
+use crate::state::AppState;
+use crate::tls::TlsError;
+use crate::{http, keys, listener, setup, tls};
+
+/// Why the server could not start.
+#[derive(Debug, Error)]
+pub enum StartError {
+    /// The data directory or a key in it.
+    #[error("data directory: {0}")]
+    DataDir(#[from] DataDirError),
+    /// TLS set-up.
+    #[error("tls: {0}")]
+    Tls(#[from] TlsError),
+    /// The store.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The listen address.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What a start did, for the operator.
+#[derive(Debug)]
+pub struct StartReport {
+    /// Keys or certificate were created: this was the first start on this data directory.
+    pub initialized: bool,
+    /// The one-time link for the first admin, while setup is pending. A secret: print
+    /// it to the operator's terminal only, never to a log.
+    pub setup_url: Option<SecretString>,
+}
+
+/// A running node.
+#[derive(Debug)]
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    base_url: String,
+    state: AppState,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `https://host:port` as clients should use it.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The shared state, for in-process tests and tooling.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting, drains requests in flight (bounded by the grace period)
+    /// and closes the store.
+    pub async fn shutdown(self) {
+        self.state.start_draining();
+        let _ = self.shutdown.send(true);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "listener task failed");
+        }
+        self.state.store().close().await;
+        tracing::info!("custos stopped");
+    }
+}
+
+/// Starts a node with `config`, reading time from `clock`.
+pub async fn start(
+    config: Config,
+    clock: Arc<dyn Clock>,
+) -> Result<(RunningServer, StartReport), StartError> {
+    let dir = DataDir::create_or_open(&config.data_dir)?;
+    let (keys, keys_created) = keys::load_or_create(&dir)?;
+    let (tls_config, cert_created) = tls::server_config(&config.tls, &dir, config.listen)?;
+
+    let database_url = config.effective_database_url();
+    let store = Store::open(
+        &database_url,
+        &StoreOptions {
+            max_connections: config.max_connections,
+            ..StoreOptions::default()
+        },
+    )
+    .await?;
+    let instance = store.instance(clock.unix()).await?;
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let base_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| default_base_url(local_addr));
+    let setup_url = setup::issue_setup_link(&store, clock.as_ref(), &base_url).await?;
+
+    let (router, api) = http::routes();
+    let openapi_json = api.to_pretty_json().unwrap_or_default();
+    let grace = config.shutdown_grace;
+    let state = AppState::new(config, store, keys, clock, instance.clone(), openapi_json);
+    let app = http::app(router, state.clone());
+
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let task = tokio::spawn(listener::serve(
+        listener,
+        tls_config,
+        app,
+        shutdown_rx,
+        grace,
+    ));
+    tracing::info!(
+        address = %local_addr,
+        store = %database_url,
+        instance_id = %instance.instance_id,
+        "custos listening"
+    );
+    Ok((
+        RunningServer {
+            local_addr,
+            base_url,
+            state,
+            shutdown,
+            task,
+        },
+        StartReport {
+            initialized: keys_created || cert_created,
+            setup_url,
+        },
+    ))
+}
+
+/// The URL people use when no public URL is configured. An unspecified listen
+/// address (0.0.0.0) is shown as `localhost`, which the generated certificate names.
+fn default_base_url(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() || addr.ip().is_loopback() && addr.is_ipv6() {
+        format!("https://localhost:{}", addr.port())
+    } else {
+        format!("https://{addr}")
+    }
+}

@@ -1,0 +1,95 @@
+//! The state every handler shares.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use custos_store::{InstanceInfo, Store};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::http::metrics::HttpMetrics;
+use crate::keys::Keys;
+
+/// Cheap to clone: one shared inner value.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    store: Store,
+    keys: Keys,
+    clock: Arc<dyn Clock>,
+    instance: InstanceInfo,
+    metrics: HttpMetrics,
+    draining: AtomicBool,
+    openapi_json: String,
+}
+
+impl AppState {
+    /// Bundles what the handlers need.
+    pub fn new(
+        config: Config,
+        store: Store,
+        keys: Keys,
+        clock: Arc<dyn Clock>,
+        instance: InstanceInfo,
+        openapi_json: String,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            config,
+            store,
+            keys,
+            clock,
+            instance,
+            metrics: HttpMetrics::new(),
+            draining: AtomicBool::new(false),
+            openapi_json,
+        }))
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    /// The keys held in memory.
+    pub fn keys(&self) -> &Keys {
+        &self.0.keys
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &dyn Clock {
+        self.0.clock.as_ref()
+    }
+
+    /// This installation's identity.
+    pub fn instance(&self) -> &InstanceInfo {
+        &self.0.instance
+    }
+
+    /// HTTP metrics.
+    pub fn metrics(&self) -> &HttpMetrics {
+        &self.0.metrics
+    }
+
+    /// The served OpenAPI document.
+    pub fn openapi_json(&self) -> &str {
+        &self.0.openapi_json
+    }
+
+    /// Marks the node as shutting down: readiness fails so load balancers drain it.
+    pub fn start_draining(&self) {
+        self.0.draining.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the node is shutting down.
+    pub fn is_draining(&self) -> bool {
+        self.0.draining.load(Ordering::SeqCst)
+    }
+}

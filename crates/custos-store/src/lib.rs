@@ -1,0 +1,111 @@
+//! Storage for Custos: one set of storage traits and their two implementations,
+//! an embedded SQLite store (the default) and a pooled PostgreSQL store.
+//!
+//! Services never see SQL or a backend type: they hold a [`Store`] and call the
+//! methods of the domain traits ([`InstanceStore`], …), which every backend
+//! implements. Each backend keeps its own migration tree under `migrations/<backend>/`,
+//! applied when the store is opened.
+
+mod database_url;
+mod error;
+mod instance;
+mod migrations;
+mod postgres;
+mod sqlite;
+
+pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
+pub use error::StoreError;
+pub use instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Tuning for opening a store. The defaults suit a small contact center.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Upper bound of pooled connections (PostgreSQL; SQLite readers).
+    pub max_connections: u32,
+    /// How long a caller waits for a pooled connection before giving up.
+    pub acquire_timeout: std::time::Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        }
+    }
+}
+
+/// The store the server runs on: one of the backends, chosen by the database URL.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// The embedded default.
+    Sqlite(SqliteStore),
+    /// Shared by several stateless nodes.
+    Postgres(PgStore),
+}
+
+/// Forwards a call to whichever backend this store is.
+macro_rules! dispatch {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($store) => $call,
+            Store::Postgres($store) => $call,
+        }
+    };
+}
+
+impl Store {
+    /// Opens (and creates, for SQLite) the database at `url` and applies pending migrations.
+    pub async fn open(url: &DatabaseUrl, options: &StoreOptions) -> Result<Self, StoreError> {
+        match url.backend() {
+            Backend::Sqlite => Ok(Self::Sqlite(SqliteStore::open(url, options).await?)),
+            Backend::Postgres => Ok(Self::Postgres(PgStore::open(url, options).await?)),
+        }
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Closes every pooled connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        dispatch!(self, s => s.close().await)
+    }
+}
+
+impl InstanceStore for Store {
+    async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.ping().await)
+    }
+
+    async fn instance(&self, now: UnixTime) -> Result<InstanceInfo, StoreError> {
+        dispatch!(self, s => s.instance(now).await)
+    }
+
+    async fn replace_setup_token(
+        &self,
+        token: &SetupTokenHash,
+        issued_at: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.replace_setup_token(token, issued_at, expires_at).await)
+    }
+
+    async fn consume_setup_token(
+        &self,
+        token: &SetupTokenHash,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.consume_setup_token(token, now).await)
+    }
+
+    async fn mark_setup_complete(&self, now: UnixTime) -> Result<(), StoreError> {
+        dispatch!(self, s => s.mark_setup_complete(now).await)
+    }
+}

@@ -1,0 +1,62 @@
+//! The migration tree of each backend, embedded in the binary.
+//!
+//! Each backend has its own ordered list of SQL files under `migrations/<backend>/`;
+//! sqlx records applied versions with checksums and, on PostgreSQL, takes an
+//! advisory lock so that several nodes starting at once migrate only once.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// One embedded migration: version, description, SQL.
+type Embedded = (i64, &'static str, &'static str);
+
+const SQLITE: &[Embedded] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/sqlite/0001_foundation.sql"),
+)];
+
+const POSTGRES: &[Embedded] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/postgres/0001_foundation.sql"),
+)];
+
+fn migrator(embedded: &[Embedded]) -> Migrator {
+    Migrator::with_migrations(
+        embedded
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sqlx::SqlSafeStr::into_sql_str(sql),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The SQLite migrations.
+pub(crate) fn sqlite() -> Migrator {
+    migrator(SQLITE)
+}
+
+/// The PostgreSQL migrations.
+pub(crate) fn postgres() -> Migrator {
+    migrator(POSTGRES)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_have_the_same_versions() {
+        let versions = |m: &[Embedded]| m.iter().map(|e| (e.0, e.1)).collect::<Vec<_>>();
+        assert_eq!(versions(SQLITE), versions(POSTGRES));
+    }
+}

@@ -1,0 +1,3 @@
+//! The storage suite, written once and run against SQLite and PostgreSQL.
+
+mod instance;

@@ -1,0 +1,143 @@
+//! A real server on a free loopback port, with a client that trusts its certificate.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use custos_server::clock::ManualClock;
+use custos_server::config::{self, CliOverrides, Config};
+use custos_server::{RunningServer, StartReport};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject as _;
+
+use crate::database::{Backend, TestDatabase};
+
+/// A running server, its store, its clock and a client.
+pub struct TestServer {
+    server: RunningServer,
+    report: StartReport,
+    client: reqwest::Client,
+    clock: Arc<ManualClock>,
+    database: TestDatabase,
+    data_dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server on `backend` with the default configuration; `None` when
+    /// PostgreSQL is unavailable outside CI.
+    pub async fn start(backend: Backend) -> Option<Self> {
+        Self::start_with(backend, &[]).await
+    }
+
+    /// Starts a server with extra `CUSTOS_<SECTION>__<KEY>` settings.
+    pub async fn start_with(backend: Backend, settings: &[(&str, &str)]) -> Option<Self> {
+        let database = TestDatabase::create(backend).await?;
+        Some(Self::start_on(database, settings).await)
+    }
+
+    /// Starts a server on an existing test database.
+    pub async fn start_on(database: TestDatabase, settings: &[(&str, &str)]) -> Self {
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        let config = test_config(data_dir.path(), &database, settings);
+        let clock = Arc::new(ManualClock::new(
+            time::OffsetDateTime::now_utc()
+                .replace_nanosecond(0)
+                .expect("valid time"),
+        ));
+        let (server, report) = custos_server::start(config, clock.clone())
+            .await
+            .expect("server starts");
+        let client = client_trusting(&data_dir.path().join("tls").join("cert.pem"));
+        Self {
+            server,
+            report,
+            client,
+            clock,
+            database,
+            data_dir,
+        }
+    }
+
+    /// `https://127.0.0.1:PORT` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base_url())
+    }
+
+    /// The client, trusting this server's certificate and nothing else.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    /// The server's clock.
+    pub fn clock(&self) -> &ManualClock {
+        &self.clock
+    }
+
+    /// What the start reported (setup link, initialization).
+    pub fn report(&self) -> &StartReport {
+        &self.report
+    }
+
+    /// The running server.
+    pub fn server(&self) -> &RunningServer {
+        &self.server
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// Shuts the server down gracefully and drops its database.
+    pub async fn stop(self) {
+        self.server.shutdown().await;
+        self.database.cleanup().await;
+    }
+}
+
+fn test_config(data_dir: &Path, database: &TestDatabase, settings: &[(&str, &str)]) -> Config {
+    let vars = settings
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+    let overrides = CliOverrides {
+        listen: Some("127.0.0.1:0".to_owned()),
+        data_dir: Some(data_dir.to_path_buf()),
+        database_url: match database.backend() {
+            // The SQLite file lives in the database's own temporary directory.
+            Backend::Sqlite | Backend::Postgres => Some(expose(database)),
+        },
+    };
+    config::load(None, vars, &overrides).expect("test configuration is valid")
+}
+
+/// The test database's URL as text, to pass as `--database-url` would.
+fn expose(database: &TestDatabase) -> String {
+    database.url().expose_secret().to_owned()
+}
+
+/// An HTTPS client whose only trust anchor is the certificate at `cert_path`.
+pub(crate) fn client_trusting(cert_path: &Path) -> reqwest::Client {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(cert_path).expect("certificate file") {
+        roots.add(cert.expect("certificate")).expect("trust anchor");
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocol versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .build()
+        .expect("HTTPS client")
+}
