@@ -11,7 +11,7 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> OffsetDateTime;
 
     /// Now, as whole seconds since the Unix epoch.
-    fn unix(&self) -> custos_store::UnixTime {
+    fn unix_now(&self) -> custos_store::UnixTime {
         custos_store::UnixTime(self.now().unix_timestamp())
     }
 }

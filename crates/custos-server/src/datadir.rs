@@ -129,12 +129,12 @@ pub(crate) fn write_public_file(path: &Path, contents: &[u8]) -> Result<(), Data
 }
 
 fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), DataDirError> {
-    if let Some(parent) = path.parent() {
-        if !parent.exists() {
-            fs::create_dir_all(parent).map_err(io("create directory", parent))?;
-            fs::set_permissions(parent, fs::Permissions::from_mode(0o700))
-                .map_err(io("restrict permissions of", parent))?;
-        }
+    if let Some(parent) = path.parent()
+        && !parent.exists()
+    {
+        fs::create_dir_all(parent).map_err(io("create directory", parent))?;
+        fs::set_permissions(parent, fs::Permissions::from_mode(0o700))
+            .map_err(io("restrict permissions of", parent))?;
     }
     let tmp = path.with_extension("tmp");
     // A stale temporary file is what a crash mid-write leaves; it was never renamed into use.
@@ -158,11 +158,11 @@ fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), DataDirErro
         });
     }
     fs::rename(&tmp, path).map_err(io("rename into", path))?;
-    if let Some(parent) = path.parent() {
-        if let Ok(dir) = fs::File::open(parent) {
-            // Makes the rename itself durable; not fatal where directories cannot be synced.
-            let _ = dir.sync_all();
-        }
+    if let Some(parent) = path.parent()
+        && let Ok(dir) = fs::File::open(parent)
+    {
+        // Makes the rename itself durable; not fatal where directories cannot be synced.
+        let _ = dir.sync_all();
     }
     Ok(())
 }

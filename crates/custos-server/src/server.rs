@@ -108,7 +108,7 @@ pub async fn start(
         },
     )
     .await?;
-    let instance = store.instance(clock.unix()).await?;
+    let instance = store.instance(clock.unix_now()).await?;
 
     let listener = TcpListener::bind(config.listen)
         .await

@@ -21,7 +21,7 @@ pub async fn issue_setup_link(
     clock: &dyn Clock,
     base_url: &str,
 ) -> Result<Option<SecretString>, StoreError> {
-    let now = clock.unix();
+    let now = clock.unix_now();
     let instance = store.instance(now).await?;
     if instance.setup_completed_at.is_some() {
         return Ok(None);

@@ -2,6 +2,7 @@
 //! foreign keys on, a busy timeout instead of immediate lock errors, and
 //! `synchronous = FULL` so an acknowledged write survives a power cut.
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,10 +26,10 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens the file named by `url` (creating it and its directory) and migrates it.
     pub async fn open(url: &DatabaseUrl, options: &StoreOptions) -> Result<Self, StoreError> {
-        if let Some(parent) = url.sqlite_path().as_deref().and_then(|p| p.parent()) {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(StoreError::File)?;
-            }
+        if let Some(parent) = url.sqlite_path().as_deref().and_then(Path::parent)
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(StoreError::File)?;
         }
         let connect = SqliteConnectOptions::from_str(url.expose_secret())
             .map_err(StoreError::InvalidUrl)?

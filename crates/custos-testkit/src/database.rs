@@ -114,15 +114,15 @@ impl TestDatabase {
 
     /// Drops the PostgreSQL schema; the SQLite file goes with its directory.
     pub async fn cleanup(self) {
-        if let Some((admin_url, schema)) = &self.postgres_schema {
-            if let Ok(mut conn) = sqlx::PgConnection::connect(admin_url).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP SCHEMA \"{schema}\" CASCADE"
-                )))
-                .execute(&mut conn)
-                .await;
-                let _ = conn.close().await;
-            }
+        if let Some((admin_url, schema)) = &self.postgres_schema
+            && let Ok(mut conn) = sqlx::PgConnection::connect(admin_url).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA \"{schema}\" CASCADE"
+            )))
+            .execute(&mut conn)
+            .await;
+            let _ = conn.close().await;
         }
     }
 }

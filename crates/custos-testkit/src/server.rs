@@ -101,6 +101,13 @@ impl TestServer {
         self.server.shutdown().await;
         self.database.cleanup().await;
     }
+
+    /// Shuts the server down but leaves its database for another start
+    /// ([`TestDatabase::reuse`]); the caller cleans it up.
+    pub async fn stop_keeping_database(self) -> TestDatabase {
+        self.server.shutdown().await;
+        self.database
+    }
 }
 
 fn test_config(data_dir: &Path, database: &TestDatabase, settings: &[(&str, &str)]) -> Config {
@@ -124,18 +131,19 @@ fn expose(database: &TestDatabase) -> String {
 }
 
 /// An HTTPS client whose only trust anchor is the certificate at `cert_path`.
-pub(crate) fn client_trusting(cert_path: &Path) -> reqwest::Client {
+pub fn client_trusting(cert_path: &Path) -> reqwest::Client {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(cert_path).expect("certificate file") {
         roots.add(cert.expect("certificate")).expect("trust anchor");
     }
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+    let mut tls = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .expect("protocol versions")
     .with_root_certificates(roots)
     .with_no_client_auth();
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .build()

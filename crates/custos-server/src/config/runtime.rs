@@ -230,10 +230,10 @@ pub(super) fn validate(file: FileConfig, cli: &CliOverrides) -> Result<Config, C
         .server
         .public_url
         .map(|u| u.trim_end_matches('/').to_owned());
-    if let Some(url) = &public_url {
-        if !url.starts_with("https://") {
-            problems.push("server.public_url: must start with https://".to_owned());
-        }
+    if let Some(url) = &public_url
+        && !url.starts_with("https://")
+    {
+        problems.push("server.public_url: must start with https://".to_owned());
     }
 
     let request_timeout_secs = file

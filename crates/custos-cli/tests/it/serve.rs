@@ -1,0 +1,197 @@
+//! `custos serve` as a process: first start, second start, signals, PostgreSQL.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use custos_testkit::{Backend, TestDatabase, client_trusting};
+use tokio::io::{AsyncBufReadExt as _, BufReader, Lines};
+use tokio::process::{Child, ChildStdout};
+
+/// A `custos serve` child process and what it printed before it was ready.
+struct Serving {
+    child: Child,
+    stdout: Lines<BufReader<ChildStdout>>,
+    printed: Vec<String>,
+    base_url: String,
+}
+
+async fn serve(data_dir: &Path, extra: &[&str]) -> Serving {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_custos"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .args(extra)
+        .env("CUSTOS_LOG__FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    let base_url = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let line = stdout
+                .next_line()
+                .await
+                .unwrap()
+                .expect("server exited before listening");
+            printed.push(line.clone());
+            if let Some(url) = line.strip_prefix("Custos is listening on ") {
+                return url.to_owned();
+            }
+        }
+    })
+    .await
+    .expect("server listens within a minute");
+    // The setup link, if any, follows the listening line.
+    if let Ok(Ok(Some(line))) =
+        tokio::time::timeout(Duration::from_secs(5), stdout.next_line()).await
+    {
+        printed.push(line);
+        if let Ok(Ok(Some(link))) =
+            tokio::time::timeout(Duration::from_secs(5), stdout.next_line()).await
+        {
+            printed.push(link);
+        }
+    }
+    Serving {
+        child,
+        stdout,
+        printed,
+        base_url,
+    }
+}
+
+impl Serving {
+    fn setup_link(&self) -> Option<&str> {
+        self.printed
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("https://").map(|_| l.trim()))
+    }
+
+    /// Sends SIGTERM and expects a clean exit.
+    async fn terminate(mut self) {
+        let pid = self.child.id().unwrap();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("exits within the grace period")
+            .unwrap();
+        assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
+        let mut rest = Vec::new();
+        while let Ok(Some(line)) = self.stdout.next_line().await {
+            rest.push(line);
+        }
+        assert!(rest.iter().any(|l| l.contains("Shutting down")), "{rest:?}");
+    }
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_start_initializes_and_second_start_reuses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+
+    let first = serve(&data, &[]).await;
+    assert!(
+        first.printed.iter().any(|l| l.starts_with("Initialized")),
+        "{:?}",
+        first.printed
+    );
+    let link = first
+        .setup_link()
+        .expect("a one-time setup link is printed")
+        .to_owned();
+    assert!(link.contains("/setup#token="), "{link}");
+    assert_eq!(mode(&data), 0o700);
+    for secret in ["root.key", "audit-signing.key", "tls/key.pem"] {
+        assert_eq!(mode(&data.join(secret)), 0o600, "{secret}");
+    }
+    assert!(data.join("custos.db").exists());
+
+    let client = client_trusting(&data.join("tls/cert.pem"));
+    let health = client
+        .get(format!("{}/healthz", first.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(health.headers().contains_key("strict-transport-security"));
+    let root_key = std::fs::read(data.join("root.key")).unwrap();
+    let cert = std::fs::read(data.join("tls/cert.pem")).unwrap();
+    first.terminate().await;
+
+    let second = serve(&data, &[]).await;
+    assert!(
+        !second.printed.iter().any(|l| l.starts_with("Initialized")),
+        "the second start reuses everything: {:?}",
+        second.printed
+    );
+    assert_eq!(std::fs::read(data.join("root.key")).unwrap(), root_key);
+    assert_eq!(std::fs::read(data.join("tls/cert.pem")).unwrap(), cert);
+    let second_link = second.setup_link().expect("setup still pending").to_owned();
+    assert_ne!(second_link, link, "a fresh link replaces the old one");
+    let ready = client
+        .get(format!("{}/readyz", second.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    second.terminate().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loose_root_key_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    serve(&data, &[]).await.terminate().await;
+    std::fs::set_permissions(
+        data.join("root.key"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let output = crate::custos()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_on_postgres_with_database_url() {
+    let Some(db) = TestDatabase::create(Backend::Postgres).await else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let url = db.url().expose_secret().to_owned();
+    let serving = serve(&data, &["--database-url", &url]).await;
+    assert!(
+        !data.join("custos.db").exists(),
+        "no embedded database when PostgreSQL is used"
+    );
+    let client = client_trusting(&data.join("tls/cert.pem"));
+    let ready: serde_json::Value = client
+        .get(format!("{}/readyz", serving.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["store"], "postgres");
+    serving.terminate().await;
+    db.cleanup().await;
+}

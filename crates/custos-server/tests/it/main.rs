@@ -1,0 +1,11 @@
+//! The server through its front door: HTTPS requests to a real node started by the testkit.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken assumption must fail the test loudly"
+)]
+
+mod http_surface;
+mod setup_link;
+mod tls_versions;
