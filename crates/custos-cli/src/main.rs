@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 
 /// Custos keeps contact-center customer data safe while agents work with it.
 #[derive(Debug, Parser)]
-#[command(name = "custos", version, about, long_about = None, propagate_version = true)]
+#[command(name = "custos", version, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
