@@ -16,8 +16,11 @@ fn main() {
 }
 
 fn signer() -> AuditSigner {
-    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap_or_else(|_| std::process::abort());
-    AuditSigner::new(Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap_or_else(|_| std::process::abort()))
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+        .unwrap_or_else(|_| std::process::abort());
+    AuditSigner::new(
+        Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap_or_else(|_| std::process::abort()),
+    )
 }
 
 /// A realistic reveal event (~450 bytes of payload).
@@ -39,12 +42,22 @@ fn pending(i: u64) -> PendingEntry {
         "Revealed one field of a customer record",
     )
     .with_target("customer", Some(&format!("cus-{i:08}")), Some("card"))
-    .with_reason("customer_request", "caller asked to confirm the card on file")
+    .with_reason(
+        "customer_request",
+        "caller asked to confirm the card on file",
+    )
     .with_request_id(Some("7d0e9a52-3f0b-4c4e-b5c1-0a8c1e9d2f33"));
     PendingEntry::from_event(&event).unwrap_or_else(|_| std::process::abort())
 }
 
-fn sealed_trail(n: u64, batch: u64) -> (AuditSigner, Vec<StoredEntry>, Vec<custos_audit::SignedCheckpoint>) {
+fn sealed_trail(
+    n: u64,
+    batch: u64,
+) -> (
+    AuditSigner,
+    Vec<StoredEntry>,
+    Vec<custos_audit::SignedCheckpoint>,
+) {
     let signer = signer();
     let mut head = ChainHead::genesis();
     let mut entries = Vec::with_capacity(n as usize);
@@ -52,14 +65,24 @@ fn sealed_trail(n: u64, batch: u64) -> (AuditSigner, Vec<StoredEntry>, Vec<custo
     let mut i = 0;
     while i < n {
         let size = batch.min(n - i);
-        let (sealed, next) = seal_batch(&head, (i..i + size).map(pending).collect(), &signer, INSTANCE);
+        let (sealed, next) = seal_batch(
+            &head,
+            (i..i + size).map(pending).collect(),
+            &signer,
+            INSTANCE,
+        );
         entries.extend(sealed);
         head = next;
         i += size;
         if head.seq % 1000 == 0 {
             checkpoints.push(
-                Checkpoint { instance: INSTANCE.into(), size: head.seq, root: head.frontier.root(), time_ms: 0 }
-                    .sign(&signer),
+                Checkpoint {
+                    instance: INSTANCE.into(),
+                    size: head.seq,
+                    root: head.frontier.root(),
+                    time_ms: 0,
+                }
+                .sign(&signer),
             );
         }
     }
@@ -73,7 +96,9 @@ fn seal(bencher: Bencher, batch: u64) {
     bencher
         .counter(ItemsCount::new(batch))
         .with_inputs(|| (0..batch).map(pending).collect::<Vec<_>>())
-        .bench_local_values(|pending| seal_batch(&ChainHead::genesis(), pending, &signer, INSTANCE));
+        .bench_local_values(|pending| {
+            seal_batch(&ChainHead::genesis(), pending, &signer, INSTANCE)
+        });
 }
 
 /// Offline verification of 100,000 entries in batches of 256 with a checkpoint every 1,000.
@@ -81,20 +106,24 @@ fn seal(bencher: Bencher, batch: u64) {
 fn verify_100k(bencher: Bencher) {
     let (signer, entries, checkpoints) = sealed_trail(100_000, 256);
     let key = signer.verifying_key();
-    bencher.counter(ItemsCount::new(entries.len())).bench_local(|| {
-        let mut verifier = ChainVerifier::new(key.clone(), INSTANCE);
-        for cp in &checkpoints {
-            verifier.add_checkpoint(cp.clone());
-        }
-        for entry in &entries {
-            verifier.push(entry);
-        }
-        black_box(verifier.finish())
-    });
+    bencher
+        .counter(ItemsCount::new(entries.len()))
+        .bench_local(|| {
+            let mut verifier = ChainVerifier::new(key.clone(), INSTANCE);
+            for cp in &checkpoints {
+                verifier.add_checkpoint(cp.clone());
+            }
+            for entry in &entries {
+                verifier.push(entry);
+            }
+            black_box(verifier.finish())
+        });
 }
 
 /// Encoding one event for the chain (canonical JSON payload).
 #[divan::bench]
 fn encode_event(bencher: Bencher) {
-    bencher.counter(ItemsCount::new(1usize)).bench_local(|| black_box(pending(black_box(7))));
+    bencher
+        .counter(ItemsCount::new(1usize))
+        .bench_local(|| black_box(pending(black_box(7))));
 }

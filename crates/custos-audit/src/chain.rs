@@ -7,10 +7,10 @@
 
 use aws_lc_rs::digest::{Context, SHA256};
 
+use crate::Hash;
 use crate::event::{AuditEvent, EventError};
 use crate::merkle::MerkleFrontier;
 use crate::signing::AuditSigner;
-use crate::Hash;
 
 /// Domain tag of entry hashes, version 1.
 const ENTRY_DOMAIN: &[u8] = b"custos.audit.entry.v1\0";
@@ -141,7 +141,11 @@ pub fn entry_hash(
 
 /// What the head signature covers.
 pub fn head_message(instance: &str, seq: u64, hash: &Hash) -> Vec<u8> {
-    format!("custos.audit.head v1\n{instance}\n{seq}\n{}\n", hex::encode(hash)).into_bytes()
+    format!(
+        "custos.audit.head v1\n{instance}\n{seq}\n{}\n",
+        hex::encode(hash)
+    )
+    .into_bytes()
 }
 
 /// Seals `pending` onto the chain at `head`: assigns sequence numbers, links and

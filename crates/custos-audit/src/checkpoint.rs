@@ -6,8 +6,8 @@
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use crate::signing::{AuditSigner, AuditVerifyingKey};
 use crate::Hash;
+use crate::signing::{AuditSigner, AuditVerifyingKey};
 
 /// What a checkpoint states.
 #[derive(Debug, Clone, PartialEq, Eq)]

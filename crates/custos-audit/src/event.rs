@@ -184,7 +184,9 @@ impl Activity {
     fn from_ids(class_uid: u32, activity_id: u32) -> Option<Self> {
         // Several activities may share OCSF ids (MfaCheck is "Other"); the stored
         // action name disambiguates, so the first match is only a fallback.
-        Self::ALL.into_iter().find(|a| a.ids() == (class_uid, activity_id))
+        Self::ALL
+            .into_iter()
+            .find(|a| a.ids() == (class_uid, activity_id))
     }
 }
 
@@ -538,17 +540,31 @@ mod tests {
 
     #[test]
     fn action_names_are_checked() {
-        let event = AuditEvent::new(0, Activity::ApiRead, "Bad Name", Outcome::Success, Actor::system(), "");
+        let event = AuditEvent::new(
+            0,
+            Activity::ApiRead,
+            "Bad Name",
+            Outcome::Success,
+            Actor::system(),
+            "",
+        );
         assert_eq!(event.to_stored(), Err(EventError::BadAction));
     }
 
     #[test]
     fn unknown_versions_and_fields_are_refused() {
         assert!(StoredEventV1::decode(br#"{"v":2}"#).is_err());
-        let ok = AuditEvent::new(0, Activity::AppStart, "server.start", Outcome::Success, Actor::system(), "")
-            .to_stored()
-            .unwrap()
-            .encode();
+        let ok = AuditEvent::new(
+            0,
+            Activity::AppStart,
+            "server.start",
+            Outcome::Success,
+            Actor::system(),
+            "",
+        )
+        .to_stored()
+        .unwrap()
+        .encode();
         let mut extra = String::from_utf8(ok).unwrap();
         extra.insert_str(1, "\"x\":1,");
         assert!(StoredEventV1::decode(extra.as_bytes()).is_err());

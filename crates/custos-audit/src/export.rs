@@ -12,10 +12,15 @@ pub const OCSF_VERSION: &str = "1.3.0";
 /// The event as an OCSF object.
 pub fn ocsf_json(seq: u64, event: &StoredEventV1) -> Value {
     let class = event.activity().map(|a| a.ocsf());
-    let (class_name, category_uid, category_name, activity_name) = class.map_or(
-        ("Unknown", 0, "Unknown", "Other"),
-        |c| (c.class_name, c.category_uid, c.category_name, c.activity_name),
-    );
+    let (class_name, category_uid, category_name, activity_name) =
+        class.map_or(("Unknown", 0, "Unknown", "Other"), |c| {
+            (
+                c.class_name,
+                c.category_uid,
+                c.category_name,
+                c.activity_name,
+            )
+        });
     let mut actor_user = Map::new();
     if let Some(name) = &event.actor.name {
         actor_user.insert("name".into(), json!(name));
@@ -30,7 +35,10 @@ pub fn ocsf_json(seq: u64, event: &StoredEventV1) -> Value {
         actor.insert("session".into(), json!({ "uid": session }));
     }
     if let Some(role) = &event.actor.role {
-        actor.insert("authorizations".into(), json!([{ "policy": { "name": role } }]));
+        actor.insert(
+            "authorizations".into(),
+            json!([{ "policy": { "name": role } }]),
+        );
     }
     let mut object = json!({
         "class_uid": event.class_uid,
@@ -78,7 +86,10 @@ pub fn ocsf_json(seq: u64, event: &StoredEventV1) -> Value {
     }
     let mut unmapped = Map::new();
     if let Some(reason) = &event.reason {
-        unmapped.insert("reason".into(), json!({ "code": reason.code, "text": reason.text }));
+        unmapped.insert(
+            "reason".into(),
+            json!({ "code": reason.code, "text": reason.text }),
+        );
     }
     if let Some(request_id) = &event.request_id {
         unmapped.insert("request_id".into(), json!(request_id));
@@ -104,9 +115,7 @@ fn severity_id(event: &StoredEventV1) -> u8 {
 
 /// The event as one CEF line.
 pub fn cef_line(seq: u64, event: &StoredEventV1) -> String {
-    let name = event
-        .activity()
-        .map_or("Unknown", |a| a.ocsf().class_name);
+    let name = event.activity().map_or("Unknown", |a| a.ocsf().class_name);
     let cef_severity = match severity_id(event) {
         4 => 8,
         3 => 6,
@@ -128,7 +137,10 @@ pub fn cef_line(seq: u64, event: &StoredEventV1) -> String {
         ext.push(format!("suid={}", cef_value(role)));
     }
     if let Some(target) = &event.target {
-        ext.push(format!("cs1Label=targetKind cs1={}", cef_value(&target.kind)));
+        ext.push(format!(
+            "cs1Label=targetKind cs1={}",
+            cef_value(&target.kind)
+        ));
         if let Some(id) = &target.id {
             ext.push(format!("cs2Label=targetId cs2={}", cef_value(id)));
         }
@@ -150,7 +162,9 @@ pub fn cef_line(seq: u64, event: &StoredEventV1) -> String {
 
 /// Header fields escape `\` and `|`.
 fn cef_header(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace(['\r', '\n'], " ")
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
 }
 
 /// Extension values escape `\`, `=` and line breaks.
@@ -167,10 +181,17 @@ mod tests {
     use crate::event::{Activity, Actor, AuditEvent};
 
     fn sample() -> StoredEventV1 {
-        AuditEvent::new(1_700_000_000_000, Activity::Logon, "auth.sign_in", Outcome::Failure, Actor::system(), "a=b|c\nd")
-            .with_target("user", Some("u|1"), None)
-            .to_stored()
-            .unwrap()
+        AuditEvent::new(
+            1_700_000_000_000,
+            Activity::Logon,
+            "auth.sign_in",
+            Outcome::Failure,
+            Actor::system(),
+            "a=b|c\nd",
+        )
+        .with_target("user", Some("u|1"), None)
+        .to_stored()
+        .unwrap()
     }
 
     #[test]

@@ -146,7 +146,10 @@ mod tests {
             frontier.push(&data[n - 1]);
             let leaves: Vec<&[u8]> = data[..n].iter().map(|d| d.as_slice()).collect();
             assert_eq!(frontier.root(), reference_root(&leaves), "size {n}");
-            assert_eq!(MerkleFrontier::decode(&frontier.encode()).unwrap(), frontier);
+            assert_eq!(
+                MerkleFrontier::decode(&frontier.encode()).unwrap(),
+                frontier
+            );
         }
     }
 
@@ -163,6 +166,9 @@ mod tests {
         assert!(MerkleFrontier::decode(&[0; 7]).is_err());
         let mut bytes = 3u64.to_be_bytes().to_vec();
         bytes.extend_from_slice(&[0; 32]);
-        assert!(MerkleFrontier::decode(&bytes).is_err(), "size 3 needs two nodes");
+        assert!(
+            MerkleFrontier::decode(&bytes).is_err(),
+            "size 3 needs two nodes"
+        );
     }
 }

@@ -18,10 +18,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::Hash;
 use crate::chain::{ChainHead, StoredEntry, entry_hash, head_message};
 use crate::checkpoint::SignedCheckpoint;
 use crate::signing::AuditVerifyingKey;
-use crate::Hash;
 
 /// What is wrong at a sequence number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +99,10 @@ impl fmt::Display for Finding {
                 "sequence {seq}: its link to entry {} is broken (an entry was altered, inserted or reordered)",
                 seq.saturating_sub(1)
             ),
-            Problem::Modified => write!(f, "sequence {seq}: content does not match its hash (modified)"),
+            Problem::Modified => write!(
+                f,
+                "sequence {seq}: content does not match its hash (modified)"
+            ),
             Problem::BadHeadSignature => write!(f, "sequence {seq}: the head signature is invalid"),
             Problem::UnsignedTail => write!(
                 f,
@@ -110,7 +113,10 @@ impl fmt::Display for Finding {
                 "sequence {seq}: entries {seq}..={size} do not match the signed checkpoint at size {size} (rewritten)"
             ),
             Problem::BadCheckpointSignature { size } => {
-                write!(f, "sequence {seq}: the checkpoint at size {size} has an invalid signature")
+                write!(
+                    f,
+                    "sequence {seq}: the checkpoint at size {size} has an invalid signature"
+                )
             }
             Problem::ForeignCheckpoint { size } => write!(
                 f,
@@ -225,18 +231,34 @@ impl ChainVerifier {
         }
         let expected = self.head.seq + 1;
         if entry.seq > expected {
-            self.fail(expected, Problem::Missing { next_present: entry.seq });
+            self.fail(
+                expected,
+                Problem::Missing {
+                    next_present: entry.seq,
+                },
+            );
             return false;
         }
         if entry.seq < expected {
-            self.fail(entry.seq, Problem::OutOfOrder { after: self.head.seq });
+            self.fail(
+                entry.seq,
+                Problem::OutOfOrder {
+                    after: self.head.seq,
+                },
+            );
             return false;
         }
         if entry.prev_hash != self.head.hash {
             self.fail(entry.seq, Problem::BrokenLink);
             return false;
         }
-        let hash = entry_hash(entry.seq, &entry.prev_hash, entry.time_ms, &entry.index, &entry.payload);
+        let hash = entry_hash(
+            entry.seq,
+            &entry.prev_hash,
+            entry.time_ms,
+            &entry.index,
+            &entry.payload,
+        );
         if hash != entry.hash {
             self.fail(entry.seq, Problem::Modified);
             return false;
@@ -258,7 +280,10 @@ impl ChainVerifier {
         if let Some(checkpoint) = self.checkpoints.get(&entry.seq) {
             if checkpoint.checkpoint.root != self.head.frontier.root() {
                 let first_suspect = self.last_matched_checkpoint + 1;
-                self.fail(first_suspect, Problem::CheckpointMismatch { size: entry.seq });
+                self.fail(
+                    first_suspect,
+                    Problem::CheckpointMismatch { size: entry.seq },
+                );
                 return false;
             }
             self.last_matched_checkpoint = entry.seq;
@@ -273,7 +298,12 @@ impl ChainVerifier {
         if self.finding.is_none() {
             if let Some(size) = latest_checkpoint.filter(|s| *s > self.head.seq) {
                 let seq = self.head.seq + 1;
-                self.fail(seq, Problem::Truncated { checkpoint_size: size });
+                self.fail(
+                    seq,
+                    Problem::Truncated {
+                        checkpoint_size: size,
+                    },
+                );
             } else if self.head.seq > self.last_signed {
                 let seq = self.last_signed + 1;
                 self.fail(seq, Problem::UnsignedTail);

@@ -2,10 +2,11 @@
 //! an embedded SQLite store (the default) and a pooled PostgreSQL store.
 //!
 //! Services never see SQL or a backend type: they hold a [`Store`] and call the
-//! methods of the domain traits ([`InstanceStore`], …), which every backend
+//! methods of the domain traits ([`InstanceStore`], [`AuditStore`], …), which every backend
 //! implements. Each backend keeps its own migration tree under `migrations/<backend>/`,
 //! applied when the store is opened.
 
+mod audit;
 mod database_url;
 mod error;
 mod instance;
@@ -13,6 +14,7 @@ mod migrations;
 mod postgres;
 mod sqlite;
 
+pub use audit::{AuditQuery, AuditStore};
 pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
 pub use error::StoreError;
 pub use instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
@@ -107,5 +109,55 @@ impl InstanceStore for Store {
 
     async fn mark_setup_complete(&self, now: UnixTime) -> Result<(), StoreError> {
         dispatch!(self, s => s.mark_setup_complete(now).await)
+    }
+}
+
+impl AuditStore for Store {
+    async fn append_audit(
+        &self,
+        pending: Vec<custos_audit::PendingEntry>,
+        signer: &custos_audit::AuditSigner,
+        instance: &str,
+        now_ms: i64,
+    ) -> Result<custos_audit::ChainHead, StoreError> {
+        dispatch!(self, s => s.append_audit(pending, signer, instance, now_ms).await)
+    }
+
+    async fn audit_head(&self) -> Result<custos_audit::ChainHead, StoreError> {
+        dispatch!(self, s => s.audit_head().await)
+    }
+
+    async fn audit_entries(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<custos_audit::StoredEntry>, StoreError> {
+        dispatch!(self, s => s.audit_entries(after_seq, limit).await)
+    }
+
+    async fn query_audit(
+        &self,
+        query: &AuditQuery,
+    ) -> Result<Vec<custos_audit::StoredEntry>, StoreError> {
+        dispatch!(self, s => s.query_audit(query).await)
+    }
+
+    async fn put_audit_checkpoint(
+        &self,
+        checkpoint: &custos_audit::SignedCheckpoint,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.put_audit_checkpoint(checkpoint).await)
+    }
+
+    async fn audit_checkpoint_lines(&self) -> Result<Vec<String>, StoreError> {
+        dispatch!(self, s => s.audit_checkpoint_lines().await)
+    }
+
+    async fn audit_cursor(&self, sink: &str) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.audit_cursor(sink).await)
+    }
+
+    async fn set_audit_cursor(&self, sink: &str, seq: u64, now_ms: i64) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_audit_cursor(sink, seq, now_ms).await)
     }
 }

@@ -27,7 +27,11 @@ fn event(i: u64) -> PendingEntry {
         1_800_000_000_000 + i as i64,
         Activity::ApiRead,
         "customer.read",
-        if i % 3 == 0 { Outcome::Failure } else { Outcome::Success },
+        if i % 3 == 0 {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        },
         Actor::system(),
         "read a customer",
     )
@@ -67,10 +71,18 @@ fn trail(n: u64, batch: u64, every: u64) -> Trail {
             );
         }
     }
-    Trail { entries, checkpoints, signer }
+    Trail {
+        entries,
+        checkpoints,
+        signer,
+    }
 }
 
-fn verify(trail: &Trail, entries: &[StoredEntry], checkpoints: &[SignedCheckpoint]) -> custos_audit::Report {
+fn verify(
+    trail: &Trail,
+    entries: &[StoredEntry],
+    checkpoints: &[SignedCheckpoint],
+) -> custos_audit::Report {
     let mut verifier = ChainVerifier::new(trail.signer.verifying_key(), INSTANCE);
     for cp in checkpoints {
         verifier.add_checkpoint(cp.clone());
@@ -130,7 +142,13 @@ fn a_rewritten_suffix_contradicts_the_signed_checkpoint() {
     }
     let (seq, problem) = first_bad(&t, &entries);
     // Head signatures fail first (batch ends at 50), else the checkpoint at 60 would.
-    assert!(matches!(problem, Problem::BadHeadSignature | Problem::CheckpointMismatch { .. }), "{problem:?}");
+    assert!(
+        matches!(
+            problem,
+            Problem::BadHeadSignature | Problem::CheckpointMismatch { .. }
+        ),
+        "{problem:?}"
+    );
     assert!((41..=50).contains(&seq), "{seq}");
 }
 
@@ -139,7 +157,10 @@ fn a_deleted_entry_is_named() {
     let t = trail(100, 10, 20);
     let mut entries = t.entries.clone();
     entries.remove(57);
-    assert_eq!(first_bad(&t, &entries), (58, Problem::Missing { next_present: 59 }));
+    assert_eq!(
+        first_bad(&t, &entries),
+        (58, Problem::Missing { next_present: 59 })
+    );
 }
 
 #[test]
@@ -147,7 +168,10 @@ fn reordered_entries_are_named() {
     let t = trail(100, 10, 20);
     let mut entries = t.entries.clone();
     entries.swap(30, 31);
-    assert_eq!(first_bad(&t, &entries), (31, Problem::Missing { next_present: 32 }));
+    assert_eq!(
+        first_bad(&t, &entries),
+        (31, Problem::Missing { next_present: 32 })
+    );
     // Swapping their numbers too (rows renumbered in place) breaks the links instead.
     let mut renumbered = t.entries.clone();
     renumbered.swap(30, 31);
@@ -175,7 +199,12 @@ fn a_truncated_tail_is_caught_by_the_checkpoint() {
     let entries = &t.entries[..85];
     assert_eq!(
         first_bad(&t, entries),
-        (86, Problem::Truncated { checkpoint_size: 100 })
+        (
+            86,
+            Problem::Truncated {
+                checkpoint_size: 100
+            }
+        )
     );
 }
 
@@ -188,7 +217,13 @@ fn an_entry_appended_without_the_key_is_named() {
     forged.seq = 101;
     forged.prev_hash = last.hash;
     forged.head_signature = None;
-    forged.hash = custos_audit::entry_hash(101, &forged.prev_hash, forged.time_ms, &forged.index, &forged.payload);
+    forged.hash = custos_audit::entry_hash(
+        101,
+        &forged.prev_hash,
+        forged.time_ms,
+        &forged.index,
+        &forged.payload,
+    );
     entries.push(forged);
     assert_eq!(first_bad(&t, &entries), (101, Problem::UnsignedTail));
 }
@@ -199,10 +234,19 @@ fn a_checkpoint_signed_by_another_key_is_refused() {
     let other = signer();
     let mut checkpoints = t.checkpoints.clone();
     checkpoints.push(
-        Checkpoint { instance: INSTANCE.into(), size: 40, root: [7; 32], time_ms: 0 }.sign(&other),
+        Checkpoint {
+            instance: INSTANCE.into(),
+            size: 40,
+            root: [7; 32],
+            time_ms: 0,
+        }
+        .sign(&other),
     );
     let report = verify(&t, &t.entries, &checkpoints);
-    assert_eq!(report.finding.unwrap().problem, Problem::BadCheckpointSignature { size: 40 });
+    assert_eq!(
+        report.finding.unwrap().problem,
+        Problem::BadCheckpointSignature { size: 40 }
+    );
 }
 
 #[test]

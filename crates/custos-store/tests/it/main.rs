@@ -6,4 +6,5 @@
     reason = "test code: a broken assumption must fail the test loudly"
 )]
 
+mod audit;
 mod instance;

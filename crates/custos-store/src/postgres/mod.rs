@@ -5,13 +5,15 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use uuid::Uuid;
 
+mod audit;
+
 use crate::instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
 use crate::{DatabaseUrl, StoreError, StoreOptions, migrations};
 
 /// A store on a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 impl PgStore {

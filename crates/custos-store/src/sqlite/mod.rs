@@ -11,6 +11,8 @@ use sqlx::sqlite::{
 };
 use uuid::Uuid;
 
+mod audit;
+
 use crate::instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
 use crate::{DatabaseUrl, StoreError, StoreOptions, migrations};
 
@@ -20,7 +22,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// A store on an SQLite database file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 impl SqliteStore {

@@ -1,0 +1,167 @@
+//! Storage of the audit trail: group-committed appends onto the hash chain,
+//! ordered reads for verification, filtered queries, signed checkpoints, and the
+//! cursors of the forwarding sinks.
+//!
+//! An append locks the chain head row inside its transaction, so appends from
+//! several processes or nodes (a CLI command while the server runs, several
+//! servers on one PostgreSQL) serialize into one chain.
+
+use std::future::Future;
+
+use custos_audit::{
+    AuditSigner, ChainHead, Hash, IndexFields, MerkleFrontier, PendingEntry, SignedCheckpoint,
+    StoredEntry,
+};
+
+use crate::StoreError;
+
+/// Filters of [`AuditStore::query_audit`]; every one set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Actor display name.
+    pub actor: Option<String>,
+    /// Action name.
+    pub action: Option<String>,
+    /// Target kind and id (`customer`, id).
+    pub target: Option<(String, String)>,
+    /// At or after, milliseconds.
+    pub since_ms: Option<i64>,
+    /// Before, milliseconds.
+    pub until_ms: Option<i64>,
+    /// Only entries after this sequence number (paging cursor).
+    pub after_seq: Option<u64>,
+    /// Newest first instead of oldest first; with a cursor, entries before it.
+    pub newest_first: bool,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// The audit trail's storage.
+pub trait AuditStore {
+    /// Seals `pending` onto the chain (one transaction, one head signature) and
+    /// returns the new head. Nothing is stored if anything fails.
+    fn append_audit(
+        &self,
+        pending: Vec<PendingEntry>,
+        signer: &AuditSigner,
+        instance: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<ChainHead, StoreError>> + Send;
+
+    /// Where the chain stands.
+    fn audit_head(&self) -> impl Future<Output = Result<ChainHead, StoreError>> + Send;
+
+    /// Up to `limit` entries after `after_seq`, in sequence order, exactly as stored.
+    fn audit_entries(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<StoredEntry>, StoreError>> + Send;
+
+    /// Entries matching `query`.
+    fn query_audit(
+        &self,
+        query: &AuditQuery,
+    ) -> impl Future<Output = Result<Vec<StoredEntry>, StoreError>> + Send;
+
+    /// Records a signed checkpoint (a second one for the same size is ignored).
+    fn put_audit_checkpoint(
+        &self,
+        checkpoint: &SignedCheckpoint,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Every checkpoint, by size. Lines that cannot be parsed are returned as errors
+    /// by the verifier's caller, so they are passed through raw.
+    fn audit_checkpoint_lines(
+        &self,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+
+    /// The last sequence number a sink has delivered (0 if none).
+    fn audit_cursor(&self, sink: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Moves a sink's cursor forward (never back).
+    fn set_audit_cursor(
+        &self,
+        sink: &str,
+        seq: u64,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The columns of `audit_entries`, in order, as both backends decode them.
+pub(crate) type EntryRow = (
+    i64,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+    Option<Vec<u8>>,
+);
+
+/// The select list matching [`EntryRow`].
+pub(crate) const ENTRY_COLUMNS: &str = "seq, time_ms, action, actor, target_kind, target_id, outcome, payload, prev_hash, hash, head_signature";
+
+/// Entries per multi-row INSERT (11 parameters each, under SQLite's 32766 limit).
+pub(crate) const INSERT_CHUNK: usize = 1000;
+
+/// A stored hash. A value of the wrong length (only tampering makes one) becomes
+/// a value no real hash equals, so the verifier reports it instead of failing to read.
+pub(crate) fn hash_from(bytes: &[u8]) -> Hash {
+    match <[u8; 32]>::try_from(bytes) {
+        Ok(hash) => hash,
+        Err(_) => {
+            let mut poisoned = [0xA5; 32];
+            poisoned[0] = bytes.len().min(255) as u8;
+            poisoned
+        }
+    }
+}
+
+pub(crate) fn entry_from_row(row: EntryRow) -> StoredEntry {
+    let (seq, time_ms, action, actor, target_kind, target_id, outcome, payload, prev, hash, sig) =
+        row;
+    StoredEntry {
+        // A negative number only tampering produces; u64::MAX is never a valid position.
+        seq: u64::try_from(seq).unwrap_or(u64::MAX),
+        time_ms,
+        index: IndexFields {
+            action,
+            actor,
+            target_kind,
+            target_id,
+            outcome,
+        },
+        payload,
+        prev_hash: hash_from(&prev),
+        hash: hash_from(&hash),
+        head_signature: sig,
+    }
+}
+
+pub(crate) fn head_from_row(
+    seq: i64,
+    hash: &[u8],
+    frontier: &[u8],
+) -> Result<ChainHead, StoreError> {
+    let frontier = MerkleFrontier::decode(frontier)
+        .map_err(|_| StoreError::Corrupt("audit chain head frontier"))?;
+    let seq = u64::try_from(seq).map_err(|_| StoreError::Corrupt("audit chain head sequence"))?;
+    if frontier.size() != seq || hash.len() != 32 {
+        return Err(StoreError::Corrupt("audit chain head"));
+    }
+    Ok(ChainHead {
+        seq,
+        hash: hash_from(hash),
+        frontier,
+    })
+}
+
+/// Sequence numbers are stored as signed 64-bit integers.
+pub(crate) fn seq_param(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}

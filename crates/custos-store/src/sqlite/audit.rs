@@ -1,0 +1,185 @@
+//! The audit trail on SQLite.
+
+use custos_audit::{
+    AuditSigner, ChainHead, PendingEntry, SignedCheckpoint, StoredEntry, seal_batch,
+};
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::SqliteStore;
+use crate::StoreError;
+use crate::audit::{
+    AuditQuery, AuditStore, ENTRY_COLUMNS, EntryRow, INSERT_CHUNK, entry_from_row, head_from_row,
+    seq_param,
+};
+
+impl AuditStore for SqliteStore {
+    async fn append_audit(
+        &self,
+        pending: Vec<PendingEntry>,
+        signer: &AuditSigner,
+        instance: &str,
+        now_ms: i64,
+    ) -> Result<ChainHead, StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::query("begin audit append"))?;
+        // Writing first takes SQLite's write lock before the head is read, so two
+        // writers never both read the same head (no read-to-write upgrade deadlock).
+        sqlx::query("UPDATE audit_head SET updated_ms = ? WHERE singleton = 1")
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("lock audit head"))?;
+        let (seq, hash, frontier): (i64, Vec<u8>, Vec<u8>) =
+            sqlx::query_as("SELECT seq, hash, frontier FROM audit_head WHERE singleton = 1")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::query("read audit head"))?;
+        let head = head_from_row(seq, &hash, &frontier)?;
+        let (sealed, next) = seal_batch(&head, pending, signer, instance);
+        for chunk in sealed.chunks(INSERT_CHUNK) {
+            let mut insert = QueryBuilder::<Sqlite>::new(format!(
+                "INSERT INTO audit_entries ({ENTRY_COLUMNS}) "
+            ));
+            insert.push_values(chunk, |mut row, e| {
+                row.push_bind(seq_param(e.seq))
+                    .push_bind(e.time_ms)
+                    .push_bind(e.index.action.as_str())
+                    .push_bind(e.index.actor.as_str())
+                    .push_bind(e.index.target_kind.as_deref())
+                    .push_bind(e.index.target_id.as_deref())
+                    .push_bind(e.index.outcome.as_str())
+                    .push_bind(e.payload.as_slice())
+                    .push_bind(e.prev_hash.as_slice())
+                    .push_bind(e.hash.as_slice())
+                    .push_bind(e.head_signature.as_deref());
+            });
+            insert
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("append audit entries"))?;
+        }
+        sqlx::query("UPDATE audit_head SET seq = ?, hash = ?, frontier = ? WHERE singleton = 1")
+            .bind(seq_param(next.seq))
+            .bind(next.hash.as_slice())
+            .bind(next.frontier.encode())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("advance audit head"))?;
+        tx.commit()
+            .await
+            .map_err(StoreError::query("commit audit append"))?;
+        Ok(next)
+    }
+
+    async fn audit_head(&self) -> Result<ChainHead, StoreError> {
+        let (seq, hash, frontier): (i64, Vec<u8>, Vec<u8>) =
+            sqlx::query_as("SELECT seq, hash, frontier FROM audit_head WHERE singleton = 1")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(StoreError::query("read audit head"))?;
+        head_from_row(seq, &hash, &frontier)
+    }
+
+    async fn audit_entries(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        let rows: Vec<EntryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE seq > ? ORDER BY seq LIMIT ?"
+        )))
+        .bind(seq_param(after_seq))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("read audit entries"))?;
+        Ok(rows.into_iter().map(entry_from_row).collect())
+    }
+
+    async fn query_audit(&self, query: &AuditQuery) -> Result<Vec<StoredEntry>, StoreError> {
+        let mut sql = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE 1 = 1"
+        ));
+        if let Some(actor) = &query.actor {
+            sql.push(" AND actor = ").push_bind(actor.clone());
+        }
+        if let Some(action) = &query.action {
+            sql.push(" AND action = ").push_bind(action.clone());
+        }
+        if let Some((kind, id)) = &query.target {
+            sql.push(" AND target_kind = ").push_bind(kind.clone());
+            sql.push(" AND target_id = ").push_bind(id.clone());
+        }
+        if let Some(since) = query.since_ms {
+            sql.push(" AND time_ms >= ").push_bind(since);
+        }
+        if let Some(until) = query.until_ms {
+            sql.push(" AND time_ms < ").push_bind(until);
+        }
+        if let Some(after) = query.after_seq {
+            sql.push(if query.newest_first {
+                " AND seq < "
+            } else {
+                " AND seq > "
+            })
+            .push_bind(seq_param(after));
+        }
+        sql.push(if query.newest_first {
+            " ORDER BY seq DESC"
+        } else {
+            " ORDER BY seq"
+        });
+        sql.push(" LIMIT ").push_bind(i64::from(query.limit));
+        let rows: Vec<EntryRow> = sql
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("query audit entries"))?;
+        Ok(rows.into_iter().map(entry_from_row).collect())
+    }
+
+    async fn put_audit_checkpoint(&self, checkpoint: &SignedCheckpoint) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO audit_checkpoints (size, time_ms, line) VALUES (?, ?, ?) ON CONFLICT (size) DO NOTHING")
+            .bind(seq_param(checkpoint.checkpoint.size))
+            .bind(checkpoint.checkpoint.time_ms)
+            .bind(checkpoint.to_json_line())
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("store audit checkpoint"))?;
+        Ok(())
+    }
+
+    async fn audit_checkpoint_lines(&self) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT line FROM audit_checkpoints ORDER BY size")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read audit checkpoints"))
+    }
+
+    async fn audit_cursor(&self, sink: &str) -> Result<u64, StoreError> {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM audit_cursors WHERE sink = ?")
+            .bind(sink)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::query("read audit cursor"))?;
+        Ok(seq.and_then(|s| u64::try_from(s).ok()).unwrap_or(0))
+    }
+
+    async fn set_audit_cursor(&self, sink: &str, seq: u64, now_ms: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_cursors (sink, seq, updated_ms) VALUES (?, ?, ?) \
+             ON CONFLICT (sink) DO UPDATE SET seq = MAX(audit_cursors.seq, excluded.seq), updated_ms = excluded.updated_ms",
+        )
+        .bind(sink)
+        .bind(seq_param(seq))
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::query("advance audit cursor"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,211 @@
+//! The audit tables: chained appends, concurrent writers, queries, checkpoints, cursors.
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::Ed25519KeyPair;
+use custos_audit::{
+    Activity, Actor, ActorKind, AuditEvent, AuditSigner, ChainVerifier, Checkpoint, Outcome,
+    PendingEntry, SignedCheckpoint,
+};
+use custos_store::{AuditQuery, AuditStore, Store};
+use custos_testkit::TestDatabase;
+
+const INSTANCE: &str = "store-suite";
+const T0: i64 = 1_800_000_000_000;
+
+fn signer() -> AuditSigner {
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
+    AuditSigner::new(Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap())
+}
+
+fn pending(i: i64, actor: &str, action: &str, customer: &str) -> PendingEntry {
+    let event = AuditEvent::new(
+        T0 + i,
+        Activity::ApiRead,
+        action,
+        Outcome::Success,
+        Actor {
+            kind: ActorKind::Person,
+            name: Some(actor.to_owned()),
+            uid: None,
+            role: Some("agent".into()),
+            session: None,
+            device: None,
+            ip: Some("127.0.0.1".into()),
+        },
+        "read",
+    )
+    .with_target("customer", Some(customer), None);
+    PendingEntry::from_event(&event).unwrap()
+}
+
+async fn verify_all(store: &Store, signer: &AuditSigner) -> custos_audit::Report {
+    let mut verifier = ChainVerifier::new(signer.verifying_key(), INSTANCE);
+    for line in store.audit_checkpoint_lines().await.unwrap() {
+        verifier.add_checkpoint(SignedCheckpoint::from_json_line(&line).unwrap());
+    }
+    let mut after = 0;
+    loop {
+        let page = store.audit_entries(after, 100).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for entry in &page {
+            verifier.push(entry);
+        }
+    }
+    verifier.finish()
+}
+
+async fn appends_form_one_verifiable_chain(db: TestDatabase) {
+    let store = db.open().await;
+    let signer = signer();
+    assert_eq!(store.audit_head().await.unwrap().seq, 0);
+    let mut i = 0;
+    for batch in [1, 5, 250, 1200] {
+        let events = (0..batch).map(|_| {
+            i += 1;
+            pending(i, "alice", "customer.read", "c-1")
+        });
+        let head = store
+            .append_audit(events.collect(), &signer, INSTANCE, T0)
+            .await
+            .unwrap();
+        assert_eq!(head.seq, i as u64);
+        assert_eq!(store.audit_head().await.unwrap(), head);
+    }
+    let head = store.audit_head().await.unwrap();
+    let checkpoint = Checkpoint {
+        instance: INSTANCE.into(),
+        size: head.seq,
+        root: head.frontier.root(),
+        time_ms: T0,
+    }
+    .sign(&signer);
+    store.put_audit_checkpoint(&checkpoint).await.unwrap();
+    store.put_audit_checkpoint(&checkpoint).await.unwrap();
+    assert_eq!(store.audit_checkpoint_lines().await.unwrap().len(), 1);
+
+    let report = verify_all(&store, &signer).await;
+    assert!(report.is_intact(), "{:?}", report.finding);
+    assert_eq!(report.entries, 1456);
+    assert_eq!(report.checkpoints_matched, 1);
+    finish(store, db).await;
+}
+
+async fn concurrent_writers_serialize(db: TestDatabase) {
+    let store = db.open().await;
+    let signer = std::sync::Arc::new(signer());
+    let writers = (0..4).map(|w| {
+        let store = store.clone();
+        let signer = signer.clone();
+        tokio::spawn(async move {
+            for b in 0..20 {
+                let events = (0..5).map(|k| {
+                    pending(
+                        w * 1000 + b * 10 + k,
+                        &format!("w{w}"),
+                        "customer.read",
+                        "c",
+                    )
+                });
+                store
+                    .append_audit(events.collect(), &signer, INSTANCE, T0)
+                    .await
+                    .unwrap();
+            }
+        })
+    });
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    assert_eq!(store.audit_head().await.unwrap().seq, 400);
+    let report = verify_all(&store, &signer).await;
+    assert!(report.is_intact(), "{:?}", report.finding);
+    finish(store, db).await;
+}
+
+async fn queries_filter_and_page(db: TestDatabase) {
+    let store = db.open().await;
+    let signer = signer();
+    let events = vec![
+        pending(0, "alice", "customer.read", "c-1"),
+        pending(10, "bob", "customer.read", "c-2"),
+        pending(20, "alice", "customer.reveal", "c-2"),
+        pending(30, "alice", "customer.read", "c-2"),
+    ];
+    store
+        .append_audit(events, &signer, INSTANCE, T0)
+        .await
+        .unwrap();
+    let seqs =
+        |entries: Vec<custos_audit::StoredEntry>| entries.iter().map(|e| e.seq).collect::<Vec<_>>();
+    let all = AuditQuery {
+        limit: 100,
+        ..AuditQuery::default()
+    };
+    assert_eq!(seqs(store.query_audit(&all).await.unwrap()), [1, 2, 3, 4]);
+    let by_actor = AuditQuery {
+        actor: Some("alice".into()),
+        ..all.clone()
+    };
+    assert_eq!(seqs(store.query_audit(&by_actor).await.unwrap()), [1, 3, 4]);
+    let by_action = AuditQuery {
+        action: Some("customer.reveal".into()),
+        ..all.clone()
+    };
+    assert_eq!(seqs(store.query_audit(&by_action).await.unwrap()), [3]);
+    let by_customer = AuditQuery {
+        target: Some(("customer".into(), "c-2".into())),
+        ..all.clone()
+    };
+    assert_eq!(
+        seqs(store.query_audit(&by_customer).await.unwrap()),
+        [2, 3, 4]
+    );
+    let window = AuditQuery {
+        since_ms: Some(T0 + 10),
+        until_ms: Some(T0 + 30),
+        ..all.clone()
+    };
+    assert_eq!(seqs(store.query_audit(&window).await.unwrap()), [2, 3]);
+    let newest = AuditQuery {
+        newest_first: true,
+        limit: 2,
+        ..all.clone()
+    };
+    assert_eq!(seqs(store.query_audit(&newest).await.unwrap()), [4, 3]);
+    let next_page = AuditQuery {
+        newest_first: true,
+        limit: 2,
+        after_seq: Some(3),
+        ..all.clone()
+    };
+    assert_eq!(seqs(store.query_audit(&next_page).await.unwrap()), [2, 1]);
+    let forward = AuditQuery {
+        after_seq: Some(2),
+        ..all
+    };
+    assert_eq!(seqs(store.query_audit(&forward).await.unwrap()), [3, 4]);
+    finish(store, db).await;
+}
+
+async fn cursors_only_move_forward(db: TestDatabase) {
+    let store = db.open().await;
+    assert_eq!(store.audit_cursor("syslog").await.unwrap(), 0);
+    store.set_audit_cursor("syslog", 5, T0).await.unwrap();
+    store.set_audit_cursor("syslog", 3, T0).await.unwrap();
+    assert_eq!(store.audit_cursor("syslog").await.unwrap(), 5);
+    assert_eq!(store.audit_cursor("http").await.unwrap(), 0);
+    finish(store, db).await;
+}
+
+async fn finish(store: Store, db: TestDatabase) {
+    store.close().await;
+    db.cleanup().await;
+}
+
+custos_testkit::test_on_both_stores!(
+    appends_form_one_verifiable_chain,
+    concurrent_writers_serialize,
+    queries_filter_and_page,
+    cursors_only_move_forward,
+);
