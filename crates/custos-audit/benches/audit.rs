@@ -74,7 +74,7 @@ fn sealed_trail(
         entries.extend(sealed);
         head = next;
         i += size;
-        if head.seq % 1000 == 0 {
+        if head.seq.is_multiple_of(1000) {
             checkpoints.push(
                 Checkpoint {
                     instance: INSTANCE.into(),

@@ -28,6 +28,9 @@ enum Command {
     /// Inspect and validate configuration.
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),
+    /// Verify and export the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +38,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => commands::serve::run(args),
         Command::Config(command) => commands::config::run(command),
+        Command::Audit(command) => commands::audit::run(command),
     }
 }

@@ -76,6 +76,13 @@ impl DataDir {
         })
     }
 
+    /// The directory at `root`, which may not exist (for offline tools that only read).
+    pub fn at(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+        }
+    }
+
     /// The directory itself.
     pub fn path(&self) -> &Path {
         &self.root

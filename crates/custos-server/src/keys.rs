@@ -2,9 +2,12 @@
 //! the root key (the top of the data-key hierarchy) and the audit signing key
 //! (Ed25519, separate from every data key, signs audit checkpoints).
 
+use std::sync::Arc;
+
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use base64::Engine as _;
+use custos_audit::AuditSigner;
 use secrecy::SecretBox;
 
 use crate::datadir::{self, DataDir, DataDirError};
@@ -31,34 +34,13 @@ impl std::fmt::Debug for RootKey {
     }
 }
 
-/// The Ed25519 key that signs audit checkpoints.
-pub struct AuditSigningKey(Ed25519KeyPair);
-
-impl AuditSigningKey {
-    /// The public key, raw 32 bytes.
-    pub fn public_key_bytes(&self) -> &[u8] {
-        self.0.public_key().as_ref()
-    }
-
-    /// The key pair, for the audit signer.
-    pub fn key_pair(&self) -> &Ed25519KeyPair {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for AuditSigningKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AuditSigningKey(..)")
-    }
-}
-
 /// Every key the server holds in memory.
 #[derive(Debug)]
 pub struct Keys {
     /// Root of the key hierarchy.
     pub root: RootKey,
-    /// Signs audit checkpoints.
-    pub audit_signing: AuditSigningKey,
+    /// Signs audit chain heads and checkpoints.
+    pub audit_signer: Arc<AuditSigner>,
 }
 
 /// Loads the keys of `dir`, creating any that do not exist yet. Returns the keys
@@ -110,10 +92,37 @@ pub fn load_or_create(dir: &DataDir) -> Result<(Keys, bool), DataDirError> {
     Ok((
         Keys {
             root,
-            audit_signing: AuditSigningKey(pair),
+            audit_signer: Arc::new(AuditSigner::new(pair)),
         },
         created,
     ))
+}
+
+/// Loads the public audit key of `dir` (for verification), never creating anything.
+pub fn load_audit_public_key(
+    path: &std::path::Path,
+) -> Result<custos_audit::AuditVerifyingKey, DataDirError> {
+    let malformed = || DataDirError::Malformed {
+        path: path.to_path_buf(),
+        what: "Ed25519 public key (SPKI PEM)",
+    };
+    let pem = std::fs::read(path).map_err(datadir::io("read", path))?;
+    let der = datadir::pem_decode("PUBLIC KEY", &pem).ok_or_else(malformed)?;
+    custos_audit::AuditVerifyingKey::from_der_or_raw(&der).map_err(|_| malformed())
+}
+
+/// Loads the existing keys of `dir`; refuses to create any (offline tools).
+pub fn load_existing(dir: &DataDir) -> Result<Keys, DataDirError> {
+    for path in [dir.root_key(), dir.audit_signing_key()] {
+        if !path.exists() {
+            return Err(DataDirError::Io {
+                action: "find",
+                path,
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            });
+        }
+    }
+    load_or_create(dir).map(|(keys, _)| keys)
 }
 
 fn read_root_key(path: &std::path::Path) -> Result<RootKey, DataDirError> {
@@ -150,8 +159,8 @@ mod tests {
         assert!(!created_again);
         assert_eq!(first.root.expose(), second.root.expose());
         assert_eq!(
-            first.audit_signing.public_key_bytes(),
-            second.audit_signing.public_key_bytes()
+            first.audit_signer.verifying_key(),
+            second.audit_signer.verifying_key()
         );
         assert_ne!(first.root.expose(), &[0u8; ROOT_KEY_LEN]);
         assert_eq!(format!("{:?}", first.root), "RootKey(..)");

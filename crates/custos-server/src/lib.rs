@@ -2,6 +2,7 @@
 //! the HTTP surface and the listener. `custos serve` and the testkit both start
 //! it through [`server::start`].
 
+pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod datadir;

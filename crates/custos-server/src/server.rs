@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::audit::{AuditError, AuditWriter, events};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::datadir::{DataDir, DataDirError};
@@ -31,6 +32,9 @@ pub enum StartError {
     /// The store.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// The start could not be recorded in the audit trail.
+    #[error("audit trail: {0}")]
+    Audit(#[from] AuditError),
     /// The listen address.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -59,6 +63,7 @@ pub struct RunningServer {
     state: AppState,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
+    audit_task: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -84,6 +89,15 @@ impl RunningServer {
         let _ = self.shutdown.send(true);
         if let Err(e) = self.task.await {
             tracing::error!(error = %e, "listener task failed");
+        }
+        let audit = self.state.audit();
+        let stopping = events::server_stopping(crate::audit::event_time_ms(self.state.clock()));
+        if let Err(e) = audit.record(stopping).await {
+            tracing::error!(error = %e, "cannot record the stop in the audit trail");
+        }
+        audit.close().await;
+        if let Err(e) = self.audit_task.await {
+            tracing::error!(error = %e, "audit writer failed");
         }
         self.state.store().close().await;
         tracing::info!("custos stopped");
@@ -126,10 +140,35 @@ pub async fn start(
         .unwrap_or_else(|| default_base_url(local_addr));
     let setup_url = setup::issue_setup_link(&store, clock.as_ref(), &base_url).await?;
 
+    let (audit, audit_task) = AuditWriter::new(
+        store.clone(),
+        keys.audit_signer.clone(),
+        instance.instance_id.to_string(),
+        clock.clone(),
+        config.audit.clone(),
+    )
+    .spawn();
+    audit
+        .record(events::server_started(
+            crate::audit::event_time_ms(clock.as_ref()),
+            env!("CARGO_PKG_VERSION"),
+            &config_fingerprint(&config),
+            &store.backend().to_string(),
+        ))
+        .await?;
+
     let (router, api) = http::routes();
     let openapi_json = api.to_pretty_json().unwrap_or_default();
     let grace = config.shutdown_grace;
-    let state = AppState::new(config, store, keys, clock, instance.clone(), openapi_json);
+    let state = AppState::new(
+        config,
+        store,
+        keys,
+        audit,
+        clock,
+        instance.clone(),
+        openapi_json,
+    );
     let app = http::app(router, state.clone());
 
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -153,12 +192,20 @@ pub async fn start(
             state,
             shutdown,
             task,
+            audit_task,
         },
         StartReport {
             initialized: keys_created || cert_created,
             setup_url,
         },
     ))
+}
+
+/// SHA-256 of the effective configuration as `config check` prints it (no secrets).
+fn config_fingerprint(config: &Config) -> String {
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, config.describe().as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The URL people use when no public URL is configured. An unspecified listen

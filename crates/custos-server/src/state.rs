@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use custos_store::{InstanceInfo, Store};
 
+use crate::audit::AuditLog;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::http::metrics::HttpMetrics;
@@ -19,6 +20,7 @@ struct Inner {
     config: Config,
     store: Store,
     keys: Keys,
+    audit: AuditLog,
     clock: Arc<dyn Clock>,
     instance: InstanceInfo,
     metrics: HttpMetrics,
@@ -32,6 +34,7 @@ impl AppState {
         config: Config,
         store: Store,
         keys: Keys,
+        audit: AuditLog,
         clock: Arc<dyn Clock>,
         instance: InstanceInfo,
         openapi_json: String,
@@ -40,6 +43,7 @@ impl AppState {
             config,
             store,
             keys,
+            audit,
             clock,
             instance,
             metrics: HttpMetrics::new(),
@@ -61,6 +65,11 @@ impl AppState {
     /// The keys held in memory.
     pub fn keys(&self) -> &Keys {
         &self.0.keys
+    }
+
+    /// The audit log.
+    pub fn audit(&self) -> &AuditLog {
+        &self.0.audit
     }
 
     /// The clock.

@@ -40,6 +40,11 @@ pub trait InstanceStore {
         now: UnixTime,
     ) -> impl Future<Output = Result<InstanceInfo, StoreError>> + Send;
 
+    /// The instance row if this database was ever initialized; never creates it.
+    fn find_instance(
+        &self,
+    ) -> impl Future<Output = Result<Option<InstanceInfo>, StoreError>> + Send;
+
     /// Makes `token` the only valid setup link: every earlier unconsumed one stops working.
     fn replace_setup_token(
         &self,

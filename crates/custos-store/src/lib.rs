@@ -90,6 +90,10 @@ impl InstanceStore for Store {
         dispatch!(self, s => s.instance(now).await)
     }
 
+    async fn find_instance(&self) -> Result<Option<InstanceInfo>, StoreError> {
+        dispatch!(self, s => s.find_instance().await)
+    }
+
     async fn replace_setup_token(
         &self,
         token: &SetupTokenHash,

@@ -112,6 +112,38 @@ impl TestDatabase {
             .expect("open test store")
     }
 
+    /// Runs SQL directly on the database, bypassing Custos: for tests that play an
+    /// attacker with database access. Statements are separated by `;`.
+    pub async fn execute_raw(&self, sql: &str) {
+        if let Err(e) = self.try_execute_raw(sql).await {
+            panic!("raw SQL failed: {e}");
+        }
+    }
+
+    /// Like [`execute_raw`](Self::execute_raw), returning the database's error.
+    pub async fn try_execute_raw(&self, sql: &str) -> Result<(), String> {
+        let statement = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()));
+        let result = match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(self.url.expose_secret())
+                    .await
+                    .expect("open SQLite directly");
+                let result = statement.execute(&mut conn).await.map(drop);
+                let _ = conn.close().await;
+                result
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(self.url.expose_secret())
+                    .await
+                    .expect("open PostgreSQL directly");
+                let result = statement.execute(&mut conn).await.map(drop);
+                let _ = conn.close().await;
+                result
+            }
+        };
+        result.map_err(|e| e.to_string())
+    }
+
     /// Drops the PostgreSQL schema; the SQLite file goes with its directory.
     pub async fn cleanup(self) {
         if let Some((admin_url, schema)) = &self.postgres_schema

@@ -15,7 +15,7 @@ mod database;
 mod server;
 
 pub use database::{Backend, TestDatabase};
-pub use server::{TestServer, client_trusting};
+pub use server::{Installation, TestServer, client_trusting};
 
 /// Runs the same async test bodies against every backend: generates
 /// `mod sqlite { #[tokio::test] fn NAME }` and `mod postgres { … }`.

@@ -91,6 +91,11 @@ impl TestServer {
         &self.server
     }
 
+    /// The test database, for direct access in tests that play an attacker.
+    pub fn database(&self) -> &TestDatabase {
+        &self.database
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         self.data_dir.path()
@@ -102,11 +107,46 @@ impl TestServer {
         self.database.cleanup().await;
     }
 
-    /// Shuts the server down but leaves its database for another start
-    /// ([`TestDatabase::reuse`]); the caller cleans it up.
+    /// Shuts the server down but leaves its database for another start; the
+    /// caller cleans it up.
     pub async fn stop_keeping_database(self) -> TestDatabase {
         self.server.shutdown().await;
         self.database
+    }
+
+    /// Shuts the server down and keeps its whole installation (database and data
+    /// directory) for offline tools such as `custos audit verify`.
+    pub async fn stop_keeping_installation(self) -> Installation {
+        self.server.shutdown().await;
+        Installation {
+            database: self.database,
+            data_dir: self.data_dir,
+        }
+    }
+}
+
+/// A stopped server's database and data directory.
+pub struct Installation {
+    /// The database.
+    pub database: TestDatabase,
+    /// The data directory (keys, certificate, witness file).
+    pub data_dir: tempfile::TempDir,
+}
+
+impl Installation {
+    /// `--data-dir DIR --database-url URL`, as the command line takes them.
+    pub fn cli_args(&self) -> Vec<String> {
+        vec![
+            "--data-dir".to_owned(),
+            self.data_dir.path().display().to_string(),
+            "--database-url".to_owned(),
+            self.database.url().expose_secret().to_owned(),
+        ]
+    }
+
+    /// Drops the database.
+    pub async fn cleanup(self) {
+        self.database.cleanup().await;
     }
 }
 

@@ -27,7 +27,7 @@ fn event(i: u64) -> PendingEntry {
         1_800_000_000_000 + i as i64,
         Activity::ApiRead,
         "customer.read",
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             Outcome::Failure
         } else {
             Outcome::Success
@@ -59,7 +59,7 @@ fn trail(n: u64, batch: u64, every: u64) -> Trail {
         entries.extend(sealed);
         head = next;
         i += size;
-        if head.seq % every == 0 || i == n {
+        if head.seq.is_multiple_of(every) || i == n {
             checkpoints.push(
                 Checkpoint {
                     instance: INSTANCE.into(),

@@ -1,5 +1,6 @@
 //! One module per subcommand, plus the flags they share.
 
+pub mod audit;
 pub mod config;
 pub mod serve;
 
@@ -38,3 +39,53 @@ impl StoreArgs {
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code for a failed command.
 pub const EXIT_FAILURE: u8 = 1;
+
+/// Exit code for "could not check".
+pub const EXIT_CANNOT_CHECK: u8 = 2;
+
+/// A current-thread runtime for one offline command.
+pub fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+/// Why an offline command could not open the installation.
+#[derive(Debug)]
+pub struct OpenError(pub String);
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Loads the configuration and opens the existing store of an installation,
+/// refusing to create one (an offline tool must never initialize a data directory).
+pub async fn open_existing_store(
+    args: &StoreArgs,
+) -> Result<(custos_server::config::Config, custos_store::Store), OpenError> {
+    use custos_store::{Backend, Store, StoreOptions};
+    let config =
+        custos_server::config::load_from_process(args.config.as_deref(), &args.overrides(None))
+            .map_err(|e| OpenError(e.to_string()))?;
+    let url = config.effective_database_url();
+    if url.backend() == Backend::Sqlite
+        && let Some(path) = url.sqlite_path().filter(|p| !p.exists())
+    {
+        return Err(OpenError(format!(
+            "no Custos database at {} (wrong --data-dir?)",
+            path.display()
+        )));
+    }
+    let store = Store::open(
+        &url,
+        &StoreOptions {
+            max_connections: 2,
+            ..StoreOptions::default()
+        },
+    )
+    .await
+    .map_err(|e| OpenError(format!("cannot open the store {url}: {e}")))?;
+    Ok((config, store))
+}

@@ -34,6 +34,9 @@ pub struct FileConfig {
     /// `[compliance]`
     #[serde(default)]
     pub compliance: ComplianceSection,
+    /// `[audit]`
+    #[serde(default)]
+    pub audit: AuditSection,
 }
 
 /// `[server]`: where and how the HTTPS listener runs.
@@ -120,6 +123,20 @@ pub struct LogSection {
 pub struct ComplianceSection {
     /// `pci` (default: enforce PCI DSS limits) or `custom`.
     pub profile: Option<String>,
+}
+
+/// `[audit]`: the trail's checkpoints, witness and retention.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSection {
+    /// A signed checkpoint after this many new entries.
+    pub checkpoint_every: Option<u64>,
+    /// …and at least this often while entries arrive.
+    pub checkpoint_interval_secs: Option<u64>,
+    /// The witness file checkpoints are also appended to; put it on another volume.
+    pub witness_file: Option<String>,
+    /// How long entries are kept (PCI DSS 10.5.1: at least 365 days under `pci`).
+    pub retention_days: Option<u64>,
 }
 
 /// Reads and parses the file into a TOML table.

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 pub use file::FileConfig;
 pub use runtime::{
-    ComplianceProfile, Config, LockoutPolicy, LogFormat, NotifyConfig, SessionPolicy, SmtpUrl,
-    TlsSource,
+    AuditConfig, ComplianceProfile, Config, LockoutPolicy, LogFormat, NotifyConfig, SessionPolicy,
+    SmtpUrl, TlsSource,
 };
 use thiserror::Error;
 

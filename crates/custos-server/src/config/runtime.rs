@@ -95,6 +95,19 @@ pub struct NotifyConfig {
     pub smtp_from: Option<String>,
 }
 
+/// The audit trail's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditConfig {
+    /// Entries between checkpoints.
+    pub checkpoint_every: u64,
+    /// Time between checkpoints while entries arrive.
+    pub checkpoint_interval: Duration,
+    /// Where checkpoints are witnessed outside the database.
+    pub witness_file: PathBuf,
+    /// Retention of entries, in days.
+    pub retention_days: u64,
+}
+
 /// Everything the server needs, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -128,6 +141,8 @@ pub struct Config {
     pub log_level: String,
     /// Enforced limits.
     pub profile: ComplianceProfile,
+    /// The audit trail.
+    pub audit: AuditConfig,
 }
 
 impl Config {
@@ -158,6 +173,7 @@ impl Config {
              lockout           after {} failures, for {} s\n\
              request limits    {} s, {} bytes\n\
              smtp              {smtp}\n\
+             audit             checkpoint every {} entries or {} s, witness {}, kept {} days\n\
              log               {:?} at {}",
             self.listen,
             self.data_dir.display(),
@@ -169,6 +185,10 @@ impl Config {
             self.lockout.duration.as_secs(),
             self.request_timeout.as_secs(),
             self.body_limit,
+            self.audit.checkpoint_every,
+            self.audit.checkpoint_interval.as_secs(),
+            self.audit.witness_file.display(),
+            self.audit.retention_days,
             self.log_format,
             self.log_level,
         )
@@ -191,6 +211,7 @@ const DEFAULT_MAX_CONNECTIONS: u32 = 16;
 const PCI_MAX_IDLE_SECS: u64 = 900; // 8.2.8
 const PCI_MAX_LOCKOUT_THRESHOLD: u32 = 10; // 8.3.4
 const PCI_MIN_LOCKOUT_SECS: u64 = 1_800; // 8.3.4
+const PCI_MIN_AUDIT_RETENTION_DAYS: u64 = 365; // 10.5.1
 
 /// Checks every rule and collects every problem, so one run shows them all.
 pub(super) fn validate(file: FileConfig, cli: &CliOverrides) -> Result<Config, ConfigError> {
@@ -369,6 +390,31 @@ pub(super) fn validate(file: FileConfig, cli: &CliOverrides) -> Result<Config, C
         ));
     }
 
+    let checkpoint_every = file.audit.checkpoint_every.unwrap_or(1000);
+    if !(1..=1_000_000).contains(&checkpoint_every) {
+        problems.push("audit.checkpoint_every: must be between 1 and 1000000".to_owned());
+    }
+    let checkpoint_interval_secs = file.audit.checkpoint_interval_secs.unwrap_or(60);
+    if !(1..=3600).contains(&checkpoint_interval_secs) {
+        problems.push("audit.checkpoint_interval_secs: must be between 1 and 3600".to_owned());
+    }
+    let witness_file = file.audit.witness_file.map_or_else(
+        || data_dir.join("audit-witness").join("checkpoints.jsonl"),
+        PathBuf::from,
+    );
+    let retention_days = file
+        .audit
+        .retention_days
+        .unwrap_or(PCI_MIN_AUDIT_RETENTION_DAYS);
+    if pci && retention_days < PCI_MIN_AUDIT_RETENTION_DAYS {
+        problems.push(format!(
+            "audit.retention_days: {retention_days} is below {PCI_MIN_AUDIT_RETENTION_DAYS}, the PCI DSS 10.5.1 minimum"
+        ));
+    }
+    if retention_days == 0 {
+        problems.push("audit.retention_days: must be at least 1".to_owned());
+    }
+
     if !problems.is_empty() {
         return Err(ConfigError::Invalid(problems));
     }
@@ -397,6 +443,12 @@ pub(super) fn validate(file: FileConfig, cli: &CliOverrides) -> Result<Config, C
         log_format,
         log_level,
         profile,
+        audit: AuditConfig {
+            checkpoint_every,
+            checkpoint_interval: Duration::from_secs(checkpoint_interval_secs),
+            witness_file,
+            retention_days,
+        },
     })
 }
 

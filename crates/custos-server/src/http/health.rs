@@ -37,7 +37,8 @@ pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// Readiness: the store answers and the keys are loaded; fails while shutting down.
+/// Readiness: the store answers, the audit trail accepts writes and the keys are
+/// loaded; fails while shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = Readiness),
@@ -55,9 +56,16 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, Ap
         .ping()
         .await
         .map_err(|e| ApiError::unavailable(&e))?;
+    if !state.audit().is_healthy() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "audit_unavailable",
+            "The audit trail cannot be written.",
+        ));
+    }
     let keys = state.keys();
-    let keys_loaded = !keys.audit_signing.public_key_bytes().is_empty()
-        && keys.root.expose().iter().any(|b| *b != 0);
+    let keys_loaded =
+        !keys.audit_signer.key_id().is_empty() && keys.root.expose().iter().any(|b| *b != 0);
     if !keys_loaded {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -6,6 +6,7 @@
     reason = "test code: a broken assumption must fail the test loudly"
 )]
 
+mod audit_trail;
 mod http_surface;
 mod setup_link;
 mod tls_versions;

@@ -92,6 +92,22 @@ impl InstanceStore for SqliteStore {
         })
     }
 
+    async fn find_instance(&self) -> Result<Option<InstanceInfo>, StoreError> {
+        let row: Option<(Uuid, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT instance_id, created_at, setup_completed_at FROM instance WHERE singleton = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::query("read instance"))?;
+        Ok(row.map(
+            |(instance_id, created_at, setup_completed_at)| InstanceInfo {
+                instance_id,
+                created_at: UnixTime(created_at),
+                setup_completed_at: setup_completed_at.map(UnixTime),
+            },
+        ))
+    }
+
     async fn replace_setup_token(
         &self,
         token: &SetupTokenHash,

@@ -1,0 +1,304 @@
+//! The audit log service: every security-relevant action records an event here
+//! and waits until it is durable.
+//!
+//! One writer task owns appends. Callers queue an event and wait; the writer takes
+//! everything queued (up to [`MAX_BATCH`]), seals it onto the chain in one
+//! transaction with one head signature (group commit), and only then answers each
+//! caller. If the append fails, every caller in the batch gets an error and the
+//! action it was recording must fail too: fail closed.
+//!
+//! After a batch the writer makes a signed checkpoint when `checkpoint_every`
+//! entries have accumulated or `checkpoint_interval` has passed, stores it, and
+//! appends it to the witness file outside the database.
+
+pub mod events;
+pub mod witness;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use custos_audit::{AuditEvent, AuditSigner, ChainHead, Checkpoint, PendingEntry};
+use custos_store::{AuditStore, Store};
+use thiserror::Error;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::config::AuditConfig;
+use witness::WitnessFile;
+
+/// Largest number of events sealed in one transaction.
+pub const MAX_BATCH: usize = 2048;
+/// Events that may wait for the writer; callers beyond this wait for room.
+const QUEUE_DEPTH: usize = 16 * 1024;
+
+/// Why an event could not be recorded. The action being audited must not proceed.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum AuditError {
+    /// The event itself is malformed (a programming error).
+    #[error("audit event refused: {0}")]
+    Invalid(String),
+    /// The trail could not be written.
+    #[error("the audit trail is unavailable")]
+    Unavailable,
+}
+
+enum Command {
+    Append {
+        entry: PendingEntry,
+        done: oneshot::Sender<Result<u64, AuditError>>,
+    },
+    Checkpoint {
+        done: oneshot::Sender<Result<Option<u64>, AuditError>>,
+    },
+    Close {
+        done: oneshot::Sender<()>,
+    },
+}
+
+/// A handle to the writer. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AuditLog {
+    commands: mpsc::Sender<Command>,
+    healthy: Arc<AtomicBool>,
+}
+
+/// Everything the writer needs.
+pub struct AuditWriter {
+    store: Store,
+    signer: Arc<AuditSigner>,
+    instance: String,
+    clock: Arc<dyn Clock>,
+    config: AuditConfig,
+    witness: WitnessFile,
+}
+
+impl AuditWriter {
+    /// Prepares a writer for `store`, signing with `signer` for `instance`.
+    pub fn new(
+        store: Store,
+        signer: Arc<AuditSigner>,
+        instance: String,
+        clock: Arc<dyn Clock>,
+        config: AuditConfig,
+    ) -> Self {
+        let witness = WitnessFile::new(config.witness_file.clone());
+        Self {
+            store,
+            signer,
+            instance,
+            clock,
+            config,
+            witness,
+        }
+    }
+
+    /// Starts the writer task.
+    pub fn spawn(self) -> (AuditLog, JoinHandle<()>) {
+        let (commands, receiver) = mpsc::channel(QUEUE_DEPTH);
+        let healthy = Arc::new(AtomicBool::new(true));
+        let task = tokio::spawn(self.run(receiver, healthy.clone()));
+        (AuditLog { commands, healthy }, task)
+    }
+
+    async fn run(self, mut receiver: mpsc::Receiver<Command>, healthy: Arc<AtomicBool>) {
+        let mut state = CheckpointState {
+            last_size: self.last_checkpoint_size().await,
+            last_time: tokio::time::Instant::now(),
+        };
+        let mut tick =
+            tokio::time::interval(self.config.checkpoint_interval.max(Duration::from_secs(1)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let first = tokio::select! {
+                command = receiver.recv() => match command {
+                    Some(command) => command,
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    if state.last_time.elapsed() >= self.config.checkpoint_interval {
+                        let _ = self.checkpoint(&mut state, None).await;
+                    }
+                    continue;
+                }
+            };
+            let mut appends = Vec::new();
+            let mut checkpoint_requests = Vec::new();
+            let mut close = None;
+            let mut next = Some(first);
+            while let Some(command) = next.take() {
+                match command {
+                    Command::Append { entry, done } => appends.push((entry, done)),
+                    Command::Checkpoint { done } => checkpoint_requests.push(done),
+                    Command::Close { done } => {
+                        close = Some(done);
+                        break;
+                    }
+                }
+                if appends.len() < MAX_BATCH {
+                    next = receiver.try_recv().ok();
+                }
+            }
+            let mut head = None;
+            if !appends.is_empty() {
+                head = self.append(appends, &healthy).await;
+                let due_by_count = head
+                    .as_ref()
+                    .is_some_and(|h| h.seq >= state.last_size + self.config.checkpoint_every);
+                let due_by_time = state.last_time.elapsed() >= self.config.checkpoint_interval;
+                if due_by_count || due_by_time {
+                    let _ = self.checkpoint(&mut state, head.clone()).await;
+                }
+            }
+            for done in checkpoint_requests {
+                let _ = done.send(self.checkpoint(&mut state, head.clone()).await);
+            }
+            if let Some(done) = close {
+                // Cover everything written with a final checkpoint before stopping.
+                let _ = self.checkpoint(&mut state, head).await;
+                let _ = done.send(());
+                return;
+            }
+        }
+        let _ = self.checkpoint(&mut state, None).await;
+    }
+
+    /// Seals a batch and answers its callers.
+    async fn append(
+        &self,
+        appends: Vec<(PendingEntry, oneshot::Sender<Result<u64, AuditError>>)>,
+        healthy: &AtomicBool,
+    ) -> Option<ChainHead> {
+        let (entries, waiters): (Vec<_>, Vec<_>) = appends.into_iter().unzip();
+        let count = entries.len() as u64;
+        let now_ms = now_ms(self.clock.as_ref());
+        match self
+            .store
+            .append_audit(entries, &self.signer, &self.instance, now_ms)
+            .await
+        {
+            Ok(head) => {
+                healthy.store(true, Ordering::SeqCst);
+                let first = head.seq + 1 - count;
+                for (offset, done) in waiters.into_iter().enumerate() {
+                    let _ = done.send(Ok(first + offset as u64));
+                }
+                Some(head)
+            }
+            Err(e) => {
+                healthy.store(false, Ordering::SeqCst);
+                tracing::error!(error = %e, events = count, "audit append failed; the audited actions fail");
+                for done in waiters {
+                    let _ = done.send(Err(AuditError::Unavailable));
+                }
+                None
+            }
+        }
+    }
+
+    async fn last_checkpoint_size(&self) -> u64 {
+        match self.store.audit_checkpoint_lines().await {
+            Ok(lines) => lines
+                .last()
+                .and_then(|l| custos_audit::SignedCheckpoint::from_json_line(l).ok())
+                .map_or(0, |c| c.checkpoint.size),
+            Err(_) => 0,
+        }
+    }
+
+    /// Signs, stores and witnesses a checkpoint of `head` (read from the store if
+    /// not given) when it covers entries no checkpoint covers yet.
+    async fn checkpoint(
+        &self,
+        state: &mut CheckpointState,
+        head: Option<ChainHead>,
+    ) -> Result<Option<u64>, AuditError> {
+        state.last_time = tokio::time::Instant::now();
+        let head = match head {
+            Some(head) => head,
+            None => self.store.audit_head().await.map_err(|e| {
+                tracing::error!(error = %e, "cannot read the audit head for a checkpoint");
+                AuditError::Unavailable
+            })?,
+        };
+        if head.seq == 0 || head.seq <= state.last_size {
+            return Ok(None);
+        }
+        let signed = Checkpoint {
+            instance: self.instance.clone(),
+            size: head.seq,
+            root: head.frontier.root(),
+            time_ms: now_ms(self.clock.as_ref()),
+        }
+        .sign(&self.signer);
+        self.store
+            .put_audit_checkpoint(&signed)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot store an audit checkpoint");
+                AuditError::Unavailable
+            })?;
+        if let Err(e) = self.witness.append(&signed) {
+            // The checkpoint is in the database; the witness is what survives its loss.
+            tracing::error!(error = %e, path = %self.witness.path().display(), "cannot write the audit witness file");
+        }
+        state.last_size = head.seq;
+        tracing::debug!(size = head.seq, "audit checkpoint");
+        Ok(Some(head.seq))
+    }
+}
+
+struct CheckpointState {
+    last_size: u64,
+    last_time: tokio::time::Instant,
+}
+
+fn now_ms(clock: &dyn Clock) -> i64 {
+    let now = clock.now();
+    now.unix_timestamp() * 1000 + i64::from(now.millisecond())
+}
+
+impl AuditLog {
+    /// Records `event` and waits until it is durable; returns its sequence number.
+    /// An error means the audited action must not go ahead.
+    pub async fn record(&self, event: AuditEvent) -> Result<u64, AuditError> {
+        let entry =
+            PendingEntry::from_event(&event).map_err(|e| AuditError::Invalid(e.to_string()))?;
+        let (done, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Append { entry, done })
+            .await
+            .map_err(|_| AuditError::Unavailable)?;
+        answer.await.map_err(|_| AuditError::Unavailable)?
+    }
+
+    /// Makes a checkpoint now if entries are uncovered; returns its size.
+    pub async fn checkpoint_now(&self) -> Result<Option<u64>, AuditError> {
+        let (done, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Checkpoint { done })
+            .await
+            .map_err(|_| AuditError::Unavailable)?;
+        answer.await.map_err(|_| AuditError::Unavailable)?
+    }
+
+    /// Stops the writer after what is queued, with a final checkpoint. Later
+    /// records fail with [`AuditError::Unavailable`].
+    pub async fn close(&self) {
+        let (done, answer) = oneshot::channel();
+        if self.commands.send(Command::Close { done }).await.is_ok() {
+            let _ = answer.await;
+        }
+    }
+
+    /// Whether the last append succeeded.
+    pub fn is_healthy(&self) -> bool {
+        self.healthy.load(Ordering::SeqCst)
+    }
+}
+
+/// The current time in milliseconds, as events carry it.
+pub fn event_time_ms(clock: &dyn Clock) -> i64 {
+    now_ms(clock)
+}
