@@ -106,8 +106,29 @@ pub(crate) type EntryRow = (
 /// The select list matching [`EntryRow`].
 pub(crate) const ENTRY_COLUMNS: &str = "seq, time_ms, action, actor, target_kind, target_id, outcome, payload, prev_hash, hash, head_signature";
 
-/// Entries per multi-row INSERT (11 parameters each, under SQLite's 32766 limit).
-pub(crate) const INSERT_CHUNK: usize = 1000;
+/// Largest multi-row INSERT, in entries (11 parameters each).
+const INSERT_CHUNK_MAX: usize = 64;
+
+/// Splits a batch into chunks whose sizes are powers of two (64, 32, …, 1), so the
+/// multi-row INSERTs come in at most seven shapes and every one stays in the
+/// prepared-statement cache. Group commit makes batch sizes vary; without this
+/// nearly every batch would prepare new SQL, which costs more than the insert.
+pub(crate) fn insert_chunks<T>(entries: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = entries;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let size = if rest.len() >= INSERT_CHUNK_MAX {
+            INSERT_CHUNK_MAX
+        } else {
+            1 << (usize::BITS - 1 - rest.len().leading_zeros())
+        };
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        Some(chunk)
+    })
+}
 
 /// A stored hash. A value of the wrong length (only tampering makes one) becomes
 /// a value no real hash equals, so the verifier reports it instead of failing to read.
@@ -159,6 +180,23 @@ pub(crate) fn head_from_row(
         hash: hash_from(hash),
         frontier,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chunks_are_powers_of_two_and_cover_everything() {
+        for n in 0..300usize {
+            let items: Vec<usize> = (0..n).collect();
+            let chunks: Vec<&[usize]> = super::insert_chunks(&items).collect();
+            assert!(
+                chunks
+                    .iter()
+                    .all(|c| c.len().is_power_of_two() && c.len() <= 64)
+            );
+            assert_eq!(chunks.concat(), items);
+        }
+    }
 }
 
 /// Sequence numbers are stored as signed 64-bit integers.

@@ -9,7 +9,7 @@ use sqlx::{Postgres, QueryBuilder};
 use super::PgStore;
 use crate::StoreError;
 use crate::audit::{
-    AuditQuery, AuditStore, ENTRY_COLUMNS, EntryRow, INSERT_CHUNK, entry_from_row, head_from_row,
+    AuditQuery, AuditStore, ENTRY_COLUMNS, EntryRow, entry_from_row, head_from_row, insert_chunks,
     seq_param,
 };
 
@@ -28,19 +28,16 @@ impl AuditStore for PgStore {
             .map_err(StoreError::query("begin audit append"))?;
         // The UPDATE takes the head row's lock before it is read: appends from
         // every node serialize here.
-        sqlx::query("UPDATE audit_head SET updated_ms = $1 WHERE singleton = 1")
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query("lock audit head"))?;
-        let (seq, hash, frontier): (i64, Vec<u8>, Vec<u8>) =
-            sqlx::query_as("SELECT seq, hash, frontier FROM audit_head WHERE singleton = 1")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::query("read audit head"))?;
+        let (seq, hash, frontier): (i64, Vec<u8>, Vec<u8>) = sqlx::query_as(
+            "UPDATE audit_head SET updated_ms = $1 WHERE singleton = 1 RETURNING seq, hash, frontier",
+        )
+        .bind(now_ms)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query("lock audit head"))?;
         let head = head_from_row(seq, &hash, &frontier)?;
         let (sealed, next) = seal_batch(&head, pending, signer, instance);
-        for chunk in sealed.chunks(INSERT_CHUNK) {
+        for chunk in insert_chunks(&sealed) {
             let mut insert = QueryBuilder::<Postgres>::new(format!(
                 "INSERT INTO audit_entries ({ENTRY_COLUMNS}) "
             ));

@@ -8,7 +8,7 @@ use sqlx::{QueryBuilder, Sqlite};
 use super::SqliteStore;
 use crate::StoreError;
 use crate::audit::{
-    AuditQuery, AuditStore, ENTRY_COLUMNS, EntryRow, INSERT_CHUNK, entry_from_row, head_from_row,
+    AuditQuery, AuditStore, ENTRY_COLUMNS, EntryRow, entry_from_row, head_from_row, insert_chunks,
     seq_param,
 };
 
@@ -25,21 +25,18 @@ impl AuditStore for SqliteStore {
             .begin()
             .await
             .map_err(StoreError::query("begin audit append"))?;
-        // Writing first takes SQLite's write lock before the head is read, so two
+        // Reading the head through an UPDATE takes SQLite's write lock first, so two
         // writers never both read the same head (no read-to-write upgrade deadlock).
-        sqlx::query("UPDATE audit_head SET updated_ms = ? WHERE singleton = 1")
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query("lock audit head"))?;
-        let (seq, hash, frontier): (i64, Vec<u8>, Vec<u8>) =
-            sqlx::query_as("SELECT seq, hash, frontier FROM audit_head WHERE singleton = 1")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::query("read audit head"))?;
+        let (seq, hash, frontier): (i64, Vec<u8>, Vec<u8>) = sqlx::query_as(
+            "UPDATE audit_head SET updated_ms = ? WHERE singleton = 1 RETURNING seq, hash, frontier",
+        )
+        .bind(now_ms)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query("lock audit head"))?;
         let head = head_from_row(seq, &hash, &frontier)?;
         let (sealed, next) = seal_batch(&head, pending, signer, instance);
-        for chunk in sealed.chunks(INSERT_CHUNK) {
+        for chunk in insert_chunks(&sealed) {
             let mut insert = QueryBuilder::<Sqlite>::new(format!(
                 "INSERT INTO audit_entries ({ENTRY_COLUMNS}) "
             ));

@@ -1,0 +1,156 @@
+//! Audit trail load: sustained append throughput with group commit, the latency
+//! an audited action pays for its event, and offline verification speed from the store.
+//!
+//! ```sh
+//! cargo run --release -p custos-server --example audit_append -- [SECONDS] [PRODUCERS] [DATABASE_URL]
+//! ```
+//! Defaults: 10 seconds, 64 concurrent producers, the embedded SQLite store in a
+//! temporary directory. Prints events/s, latency percentiles and verify speed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    reason = "a benchmark program: failures abort it, results go to stdout"
+)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use custos_audit::{Activity, Actor, ActorKind, AuditEvent, ChainVerifier, Outcome, SignedCheckpoint};
+use custos_server::clock::SystemClock;
+use custos_server::config::{self, CliOverrides};
+use custos_store::{AuditStore, InstanceStore};
+
+fn reveal_event(i: u64) -> AuditEvent {
+    AuditEvent::new(
+        1_800_000_000_000 + i as i64,
+        Activity::Decrypt,
+        "customer.reveal",
+        Outcome::Success,
+        Actor {
+            kind: ActorKind::Person,
+            name: Some("agent.alice".into()),
+            uid: Some("5b0c4f9e-2f6e-4f0e-9d1c-6c1b8f0e2a11".into()),
+            role: Some("agent".into()),
+            session: Some("sess-8c2f1a".into()),
+            device: Some("dev-laptop-0042".into()),
+            ip: Some("10.20.30.40".into()),
+        },
+        "Revealed one field of a customer record",
+    )
+    .with_target("customer", Some(&format!("cus-{i:08}")), Some("card"))
+    .with_reason("customer_request", "caller asked to confirm the card on file")
+    .with_request_id(Some("7d0e9a52-3f0b-4c4e-b5c1-0a8c1e9d2f33"))
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[i]) / 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let seconds: u64 = args.first().map_or(10, |s| s.parse().unwrap());
+    let producers: u64 = args.get(1).map_or(64, |s| s.parse().unwrap());
+    let database_url = args.get(2).cloned();
+
+    let dir = tempfile::tempdir().unwrap();
+    let overrides = CliOverrides {
+        listen: Some("127.0.0.1:0".into()),
+        data_dir: Some(dir.path().join("data")),
+        database_url,
+    };
+    let vars = [("CUSTOS_LOG__LEVEL".to_owned(), "warn".to_owned())];
+    let config = config::load(None, vars, &overrides).unwrap();
+    let (server, _) = custos_server::start(config, Arc::new(SystemClock)).await.unwrap();
+    let audit = server.state().audit().clone();
+    let store = server.state().store().clone();
+    println!("store: {}; {producers} producers for {seconds} s", store.backend());
+
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..producers)
+        .map(|p| {
+            let audit = audit.clone();
+            tokio::spawn(async move {
+                let mut latencies_us = Vec::new();
+                let mut i = p * 10_000_000;
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    audit.record(reveal_event(i)).await.unwrap();
+                    latencies_us.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    i += 1;
+                }
+                latencies_us
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    println!(
+        "appended {} events in {elapsed:.2} s: {:.0} events/s",
+        latencies.len(),
+        latencies.len() as f64 / elapsed
+    );
+    println!(
+        "record() latency ms: p50 {:.3}  p90 {:.3}  p99 {:.3}  max {:.3}",
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.90),
+        percentile(&latencies, 0.99),
+        percentile(&latencies, 1.0)
+    );
+
+    // A single producer: the latency one audited request pays when the server is quiet.
+    let mut quiet = Vec::new();
+    for i in 0..2000 {
+        let t = Instant::now();
+        audit.record(reveal_event(i)).await.unwrap();
+        quiet.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+    }
+    quiet.sort_unstable();
+    println!(
+        "record() latency ms, one producer: p50 {:.3}  p99 {:.3}",
+        percentile(&quiet, 0.50),
+        percentile(&quiet, 0.99)
+    );
+    audit.checkpoint_now().await.unwrap();
+
+    // Offline verification straight from the store, as `custos audit verify` does it.
+    let instance = store.find_instance().await.unwrap().unwrap().instance_id.to_string();
+    let key = server.state().keys().audit_signer.verifying_key();
+    let t = Instant::now();
+    let mut verifier = ChainVerifier::new(key, &instance);
+    for line in store.audit_checkpoint_lines().await.unwrap() {
+        verifier.add_checkpoint(SignedCheckpoint::from_json_line(&line).unwrap());
+    }
+    let mut after = 0;
+    let mut signed_heads = 0u64;
+    loop {
+        let page = store.audit_entries(after, 10_000).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for entry in &page {
+            signed_heads += u64::from(entry.head_signature.is_some());
+            verifier.push(entry);
+        }
+    }
+    let report = verifier.finish();
+    let verify_secs = t.elapsed().as_secs_f64();
+    assert!(report.is_intact(), "{:?}", report.finding);
+    println!(
+        "group commit: {} events in {signed_heads} transactions ({:.1} events per transaction)",
+        report.entries,
+        report.entries as f64 / signed_heads as f64
+    );
+    println!(
+        "verified {} entries from the store in {verify_secs:.2} s: {:.0} entries/s",
+        report.entries,
+        report.entries as f64 / verify_secs
+    );
+    server.shutdown().await;
+}
