@@ -8,10 +8,12 @@
 //! - [`checkpoint`]: signed (size, root, time) statements, also written outside the database.
 //! - [`verify`]: a streaming verifier that names the first bad sequence number.
 //! - [`export`]: OCSF JSON lines and CEF for SIEMs.
+//! - [`bundle`]: signed, compressed archive bundles of a segment, verifiable offline.
 //!
 //! The design, and what it does and does not protect against, is in
 //! `docs/design/0002-audit-trail.md`.
 
+pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
 pub mod event;
@@ -20,6 +22,7 @@ pub mod merkle;
 pub mod signing;
 pub mod verify;
 
+pub use bundle::{Bundle, BundleError, read_bundle, write_bundle};
 pub use chain::{ChainHead, IndexFields, PendingEntry, StoredEntry, entry_hash, seal_batch};
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use event::{

@@ -167,6 +167,7 @@ pub struct ChainVerifier {
     last_matched_checkpoint: u64,
     checkpoints_matched: usize,
     entries: u64,
+    end: Option<u64>,
     finding: Option<Finding>,
 }
 
@@ -188,8 +189,17 @@ impl ChainVerifier {
             last_matched_checkpoint: start,
             checkpoints_matched: 0,
             entries: 0,
+            end: None,
             finding: None,
         }
+    }
+
+    /// Verifies only up to `end` (an archive bundle's last entry): checkpoints
+    /// beyond it describe entries outside the segment and are ignored.
+    #[must_use]
+    pub fn ending_at(mut self, end: u64) -> Self {
+        self.end = Some(end);
+        self
     }
 
     fn fail(&mut self, seq: u64, problem: Problem) {
@@ -209,8 +219,8 @@ impl ChainVerifier {
             self.fail(size, Problem::BadCheckpointSignature { size });
             return;
         }
-        if size <= self.head.seq {
-            // Before this segment's start: nothing to compare against here.
+        if size <= self.head.seq || self.end.is_some_and(|end| size > end) {
+            // Outside this segment: nothing to compare against here.
             return;
         }
         match self.checkpoints.get(&size) {

@@ -36,6 +36,17 @@ pub struct AuditQuery {
     pub limit: u32,
 }
 
+/// Where the stored trail begins once older entries were archived and pruned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditAnchor {
+    /// The chain head after the last pruned entry.
+    pub head: ChainHead,
+    /// The signed checkpoint at `head.seq`, as a witness line.
+    pub checkpoint_line: String,
+    /// When the prune happened, milliseconds.
+    pub pruned_ms: i64,
+}
+
 /// The audit trail's storage.
 pub trait AuditStore {
     /// Seals `pending` onto the chain (one transaction, one head signature) and
@@ -75,6 +86,16 @@ pub trait AuditStore {
     fn audit_checkpoint_lines(
         &self,
     ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+
+    /// The retention anchor, if entries were ever pruned.
+    fn audit_anchor(&self) -> impl Future<Output = Result<Option<AuditAnchor>, StoreError>> + Send;
+
+    /// Moves the anchor to `anchor` and deletes every entry at or below it, in one
+    /// transaction. Refuses to move the anchor backwards. Returns the entries deleted.
+    fn prune_audit(
+        &self,
+        anchor: &AuditAnchor,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// The last sequence number a sink has delivered (0 if none).
     fn audit_cursor(&self, sink: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;

@@ -14,7 +14,7 @@ mod migrations;
 mod postgres;
 mod sqlite;
 
-pub use audit::{AuditQuery, AuditStore};
+pub use audit::{AuditAnchor, AuditQuery, AuditStore};
 pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
 pub use error::StoreError;
 pub use instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
@@ -155,6 +155,14 @@ impl AuditStore for Store {
 
     async fn audit_checkpoint_lines(&self) -> Result<Vec<String>, StoreError> {
         dispatch!(self, s => s.audit_checkpoint_lines().await)
+    }
+
+    async fn audit_anchor(&self) -> Result<Option<AuditAnchor>, StoreError> {
+        dispatch!(self, s => s.audit_anchor().await)
+    }
+
+    async fn prune_audit(&self, anchor: &AuditAnchor) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.prune_audit(anchor).await)
     }
 
     async fn audit_cursor(&self, sink: &str) -> Result<u64, StoreError> {

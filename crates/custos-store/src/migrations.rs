@@ -11,30 +11,18 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 /// One embedded migration: version, description, SQL.
 type Embedded = (i64, &'static str, &'static str);
 
+#[rustfmt::skip]
 const SQLITE: &[Embedded] = &[
-    (
-        1,
-        "foundation",
-        include_str!("../migrations/sqlite/0001_foundation.sql"),
-    ),
-    (
-        2,
-        "audit",
-        include_str!("../migrations/sqlite/0002_audit.sql"),
-    ),
+    (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
+    (2, "audit", include_str!("../migrations/sqlite/0002_audit.sql")),
+    (3, "audit anchor", include_str!("../migrations/sqlite/0003_audit_anchor.sql")),
 ];
 
+#[rustfmt::skip]
 const POSTGRES: &[Embedded] = &[
-    (
-        1,
-        "foundation",
-        include_str!("../migrations/postgres/0001_foundation.sql"),
-    ),
-    (
-        2,
-        "audit",
-        include_str!("../migrations/postgres/0002_audit.sql"),
-    ),
+    (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
+    (2, "audit", include_str!("../migrations/postgres/0002_audit.sql")),
+    (3, "audit anchor", include_str!("../migrations/postgres/0003_audit_anchor.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

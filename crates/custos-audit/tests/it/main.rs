@@ -341,3 +341,144 @@ proptest! {
         prop_assert!(!report.is_intact(), "{field:?} of entry {} changed undetected", index + 1);
     }
 }
+
+mod bundles {
+    use std::io::{Read as _, Write as _};
+
+    use custos_audit::{BundleError, ChainHead, ChainVerifier, read_bundle, write_bundle};
+
+    use super::{INSTANCE, trail};
+
+    /// The head just before entry `seq + 1`, rebuilt from the trail.
+    fn head_at(entries: &[custos_audit::StoredEntry], seq: u64) -> ChainHead {
+        let mut head = ChainHead::genesis();
+        for e in &entries[..seq as usize] {
+            head.seq = e.seq;
+            head.hash = e.hash;
+            head.frontier.push(&e.hash);
+        }
+        head
+    }
+
+    fn verify_bundle(bytes: &[u8], t: &super::Trail) -> Result<custos_audit::Report, BundleError> {
+        let bundle = read_bundle(bytes, &t.signer.verifying_key())?;
+        let mut v = ChainVerifier::starting_at(
+            t.signer.verifying_key(),
+            &bundle.instance,
+            bundle.start.clone(),
+        )
+        .ending_at(bundle.to_seq);
+        // Every checkpoint known, including those beyond the segment (a witness file).
+        for cp in bundle.checkpoints.iter().chain(&t.checkpoints) {
+            v.add_checkpoint(cp.clone());
+        }
+        for e in &bundle.entries {
+            v.push(e);
+        }
+        Ok(v.finish())
+    }
+
+    fn gunzip(bytes: &[u8]) -> String {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    }
+
+    fn gzip(text: &str) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(text.as_bytes()).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn a_segment_round_trips_and_verifies() {
+        let t = trail(100, 10, 20);
+        let start = head_at(&t.entries, 40);
+        let bytes = write_bundle(
+            Vec::new(),
+            INSTANCE,
+            &start,
+            &t.entries[40..80],
+            &t.checkpoints,
+            1,
+            &t.signer,
+        )
+        .unwrap();
+        let bundle = read_bundle(bytes.as_slice(), &t.signer.verifying_key()).unwrap();
+        assert_eq!((bundle.from_seq, bundle.to_seq), (41, 80));
+        assert_eq!(bundle.entries, t.entries[40..80]);
+        assert_eq!(bundle.checkpoints.len(), 2, "checkpoints at 60 and 80");
+        let report = verify_bundle(&bytes, &t).unwrap();
+        assert!(report.is_intact(), "{:?}", report.finding);
+        assert_eq!(report.checkpoints_matched, 2);
+    }
+
+    #[test]
+    fn an_edited_bundle_fails_its_signature() {
+        let t = trail(40, 10, 20);
+        let bytes = write_bundle(
+            Vec::new(),
+            INSTANCE,
+            &ChainHead::genesis(),
+            &t.entries,
+            &t.checkpoints,
+            1,
+            &t.signer,
+        )
+        .unwrap();
+        let edited = gunzip(&bytes).replacen("\"actor\":\"custos\"", "\"actor\":\"mallory\"", 1);
+        assert!(matches!(
+            read_bundle(gzip(&edited).as_slice(), &t.signer.verifying_key()),
+            Err(BundleError::BadSignature)
+        ));
+        let text = gunzip(&bytes);
+        let cut: Vec<&str> = text.lines().collect();
+        let truncated = cut[..cut.len() - 1].join("\n") + "\n";
+        assert!(matches!(
+            read_bundle(gzip(&truncated).as_slice(), &t.signer.verifying_key()),
+            Err(BundleError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn a_bundle_re_signed_by_another_key_is_refused() {
+        let t = trail(40, 10, 20);
+        let other = super::signer();
+        let bytes = write_bundle(
+            Vec::new(),
+            INSTANCE,
+            &ChainHead::genesis(),
+            &t.entries,
+            &t.checkpoints,
+            1,
+            &other,
+        )
+        .unwrap();
+        assert!(matches!(
+            read_bundle(bytes.as_slice(), &t.signer.verifying_key()),
+            Err(BundleError::BadSignature)
+        ));
+    }
+
+    #[test]
+    fn a_forged_start_head_contradicts_the_checkpoints() {
+        let t = trail(100, 10, 20);
+        let mut start = head_at(&t.entries, 40);
+        start.frontier = head_at(&t.entries, 39).frontier;
+        start.frontier.push(&[9; 32]);
+        let bytes = write_bundle(
+            Vec::new(),
+            INSTANCE,
+            &start,
+            &t.entries[40..80],
+            &t.checkpoints,
+            1,
+            &t.signer,
+        )
+        .unwrap();
+        let report = verify_bundle(&bytes, &t).unwrap();
+        assert!(!report.is_intact());
+    }
+}

@@ -9,8 +9,8 @@ use sqlx::{Postgres, QueryBuilder};
 use super::PgStore;
 use crate::StoreError;
 use crate::audit::{
-    AuditQuery, AuditStore, ENTRY_COLUMNS, EntryRow, entry_from_row, head_from_row, insert_chunks,
-    seq_param,
+    AuditAnchor, AuditQuery, AuditStore, ENTRY_COLUMNS, EntryRow, entry_from_row, head_from_row,
+    insert_chunks, seq_param,
 };
 
 impl AuditStore for PgStore {
@@ -156,6 +156,60 @@ impl AuditStore for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query("read audit checkpoints"))
+    }
+
+    async fn audit_anchor(&self) -> Result<Option<AuditAnchor>, StoreError> {
+        let row: Option<(i64, Vec<u8>, Vec<u8>, String, i64)> = sqlx::query_as(
+            "SELECT seq, hash, frontier, checkpoint, pruned_ms FROM audit_anchor WHERE singleton = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::query("read audit anchor"))?;
+        row.map(|(seq, hash, frontier, checkpoint_line, pruned_ms)| {
+            Ok(AuditAnchor {
+                head: head_from_row(seq, &hash, &frontier)?,
+                checkpoint_line,
+                pruned_ms,
+            })
+        })
+        .transpose()
+    }
+
+    async fn prune_audit(&self, anchor: &AuditAnchor) -> Result<u64, StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::query("begin audit prune"))?;
+        let moved = sqlx::query(
+            "INSERT INTO audit_anchor (singleton, seq, hash, frontier, checkpoint, pruned_ms) \
+             VALUES (1, $1, $2, $3, $4, $5) \
+             ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, \
+             frontier = excluded.frontier, checkpoint = excluded.checkpoint, pruned_ms = excluded.pruned_ms \
+             WHERE audit_anchor.seq < excluded.seq",
+        )
+        .bind(seq_param(anchor.head.seq))
+        .bind(anchor.head.hash.as_slice())
+        .bind(anchor.head.frontier.encode())
+        .bind(anchor.checkpoint_line.as_str())
+        .bind(anchor.pruned_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::query("move audit anchor"))?;
+        if moved.rows_affected() != 1 {
+            return Err(StoreError::Corrupt(
+                "the audit anchor may only move forward",
+            ));
+        }
+        let deleted = sqlx::query("DELETE FROM audit_entries WHERE seq <= $1")
+            .bind(seq_param(anchor.head.seq))
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("prune audit entries"))?;
+        tx.commit()
+            .await
+            .map_err(StoreError::query("commit audit prune"))?;
+        Ok(deleted.rows_affected())
     }
 
     async fn audit_cursor(&self, sink: &str) -> Result<u64, StoreError> {

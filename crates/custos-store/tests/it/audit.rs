@@ -9,15 +9,15 @@ use custos_audit::{
 use custos_store::{AuditQuery, AuditStore, Store};
 use custos_testkit::TestDatabase;
 
-const INSTANCE: &str = "store-suite";
-const T0: i64 = 1_800_000_000_000;
+pub(crate) const INSTANCE: &str = "store-suite";
+pub(crate) const T0: i64 = 1_800_000_000_000;
 
-fn signer() -> AuditSigner {
+pub(crate) fn signer() -> AuditSigner {
     let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
     AuditSigner::new(Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap())
 }
 
-fn pending(i: i64, actor: &str, action: &str, customer: &str) -> PendingEntry {
+pub(crate) fn pending(i: i64, actor: &str, action: &str, customer: &str) -> PendingEntry {
     let event = AuditEvent::new(
         T0 + i,
         Activity::ApiRead,
@@ -209,3 +209,66 @@ custos_testkit::test_on_both_stores!(
     queries_filter_and_page,
     cursors_only_move_forward,
 );
+
+mod retention {
+    use custos_audit::{ChainHead, ChainVerifier, Checkpoint};
+    use custos_store::{AuditAnchor, AuditStore};
+    use custos_testkit::TestDatabase;
+
+    use super::{INSTANCE, T0, pending, signer};
+
+    async fn pruning_moves_the_anchor_and_keeps_the_rest_verifiable(db: TestDatabase) {
+        let store = db.open().await;
+        let signer = signer();
+        let events = (0..100)
+            .map(|i| pending(i, "alice", "customer.read", "c"))
+            .collect();
+        store
+            .append_audit(events, &signer, INSTANCE, T0)
+            .await
+            .unwrap();
+        let entries = store.audit_entries(0, 1000).await.unwrap();
+        let mut head = ChainHead::genesis();
+        for e in &entries[..60] {
+            head.seq = e.seq;
+            head.hash = e.hash;
+            head.frontier.push(&e.hash);
+        }
+        let checkpoint = Checkpoint {
+            instance: INSTANCE.into(),
+            size: 60,
+            root: head.frontier.root(),
+            time_ms: T0,
+        }
+        .sign(&signer);
+        let anchor = AuditAnchor {
+            head: head.clone(),
+            checkpoint_line: checkpoint.to_json_line(),
+            pruned_ms: T0,
+        };
+        assert_eq!(store.prune_audit(&anchor).await.unwrap(), 60);
+        assert_eq!(store.audit_anchor().await.unwrap(), Some(anchor.clone()));
+        assert_eq!(store.audit_entries(0, 1).await.unwrap()[0].seq, 61);
+
+        // The anchor never moves back, and entries above it stay undeletable.
+        let mut back = anchor.clone();
+        back.head = ChainHead::genesis();
+        assert!(store.prune_audit(&back).await.is_err());
+        let refused = db
+            .try_execute_raw("DELETE FROM audit_entries WHERE seq = 70")
+            .await;
+        assert!(refused.is_err_and(|e| e.contains("append-only")));
+
+        let mut verifier = ChainVerifier::starting_at(signer.verifying_key(), INSTANCE, head);
+        for e in store.audit_entries(0, 1000).await.unwrap() {
+            verifier.push(&e);
+        }
+        let report = verifier.finish();
+        assert!(report.is_intact(), "{:?}", report.finding);
+        assert_eq!(report.entries, 40);
+        store.close().await;
+        db.cleanup().await;
+    }
+
+    custos_testkit::test_on_both_stores!(pruning_moves_the_anchor_and_keeps_the_rest_verifiable);
+}
