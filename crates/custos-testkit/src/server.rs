@@ -36,13 +36,21 @@ impl TestServer {
 
     /// Starts a server on an existing test database.
     pub async fn start_on(database: TestDatabase, settings: &[(&str, &str)]) -> Self {
+        let now = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .expect("valid time");
+        Self::start_on_at(database, settings, now).await
+    }
+
+    /// Starts a server whose clock shows `start` (for data that must look old).
+    pub async fn start_on_at(
+        database: TestDatabase,
+        settings: &[(&str, &str)],
+        start: time::OffsetDateTime,
+    ) -> Self {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
         let config = test_config(data_dir.path(), &database, settings);
-        let clock = Arc::new(ManualClock::new(
-            time::OffsetDateTime::now_utc()
-                .replace_nanosecond(0)
-                .expect("valid time"),
-        ));
+        let clock = Arc::new(ManualClock::new(start));
         let (server, report) = custos_server::start(config, clock.clone())
             .await
             .expect("server starts");

@@ -232,3 +232,140 @@ fn without_a_public_key_nothing_can_be_checked() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+mod archive {
+    use custos_testkit::{Installation, TestDatabase, TestServer};
+
+    use super::{installation, run, verify};
+
+    const FAR_FUTURE: &str = "2100-01-01";
+
+    fn verify_bundle(
+        installation: &Installation,
+        bundle: &std::path::Path,
+    ) -> (Option<i32>, String) {
+        let key = installation.data_dir.path().join("audit-signing.pub");
+        let output = crate::custos()
+            .args(["audit", "verify", "--bundle"])
+            .arg(bundle)
+            .arg("--public-key")
+            .arg(key)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+        )
+    }
+
+    async fn an_archive_bundle_verifies_offline_and_edits_are_caught(db: TestDatabase) {
+        let installation = installation(db).await;
+        let bundle = installation.data_dir.path().join("trail.bundle");
+        let bundle_arg = bundle.display().to_string();
+        let (code, out) = run(
+            &installation,
+            &[
+                "audit",
+                "archive",
+                "--until",
+                FAR_FUTURE,
+                "--output",
+                &bundle_arg,
+            ],
+        );
+        assert_eq!(code, Some(0), "{out}");
+        assert!(
+            out.starts_with("archived entries 1..=22 (22 entries)"),
+            "{out}"
+        );
+        let (code, out) = verify_bundle(&installation, &bundle);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(
+            out.starts_with("intact: 22 entries (1..=22, archive bundle)"),
+            "{out}"
+        );
+
+        let mut bytes = std::fs::read(&bundle).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x10;
+        let edited = installation.data_dir.path().join("edited.bundle");
+        std::fs::write(&edited, &bytes).unwrap();
+        let (code, out) = verify_bundle(&installation, &edited);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.starts_with("TAMPERED"), "{out}");
+
+        let truncated = installation.data_dir.path().join("truncated.bundle");
+        std::fs::write(&truncated, &bytes[..middle]).unwrap();
+        assert_eq!(verify_bundle(&installation, &truncated).0, Some(1));
+        installation.cleanup().await;
+    }
+
+    async fn young_entries_are_not_pruned(db: TestDatabase) {
+        let installation = installation(db).await;
+        let bundle = installation
+            .data_dir
+            .path()
+            .join("trail.bundle")
+            .display()
+            .to_string();
+        let (code, _) = run(
+            &installation,
+            &[
+                "audit", "archive", "--until", FAR_FUTURE, "--output", &bundle, "--prune",
+            ],
+        );
+        assert_eq!(code, Some(1));
+        let (code, out) = verify(&installation);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(
+            out.starts_with("intact: 23 entries"),
+            "nothing pruned, the archive recorded: {out}"
+        );
+        installation.cleanup().await;
+    }
+
+    async fn old_entries_are_pruned_and_the_rest_still_verifies(db: TestDatabase) {
+        let long_ago = time::OffsetDateTime::now_utc() - time::Duration::days(400);
+        let server =
+            TestServer::start_on_at(db, &[("CUSTOS_AUDIT__CHECKPOINT_EVERY", "5")], long_ago).await;
+        let installation = server.stop_keeping_installation().await;
+        let bundle = installation.data_dir.path().join("old.bundle");
+        let bundle_arg = bundle.display().to_string();
+        let (code, out) = run(
+            &installation,
+            &[
+                "audit",
+                "archive",
+                "--until",
+                FAR_FUTURE,
+                "--output",
+                &bundle_arg,
+                "--prune",
+            ],
+        );
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.ends_with("pruned 2 entries from the store\n"), "{out}");
+        let (code, out) = verify(&installation);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(
+            out.starts_with("intact: 2 entries (from 3, older entries archived)"),
+            "{out}"
+        );
+        assert_eq!(verify_bundle(&installation, &bundle).0, Some(0));
+
+        // A forged anchor (moved forward to hide entries) is caught.
+        installation
+            .database
+            .execute_raw("UPDATE audit_anchor SET seq = 3")
+            .await;
+        let (code, out) = verify(&installation);
+        assert_eq!(code, Some(1), "{out}");
+        installation.cleanup().await;
+    }
+
+    custos_testkit::test_on_both_stores!(
+        an_archive_bundle_verifies_offline_and_edits_are_caught,
+        young_entries_are_not_pruned,
+        old_entries_are_pruned_and_the_rest_still_verifies,
+    );
+}

@@ -60,3 +60,99 @@ pub fn trail_exported(
     .with_detail("format", format)
     .with_detail("since", since.unwrap_or("beginning"))
 }
+
+/// The kind of target the forwarding events name; the id is the sink's name
+/// (`syslog`, `http`), never its URL or token.
+const AUDIT_SINK: &str = "audit_sink";
+
+/// A forwarder started sending the trail to a SIEM.
+pub fn audit_sink_started(time_ms: i64, sink: &str) -> AuditEvent {
+    AuditEvent::new(
+        time_ms,
+        Activity::AppStart,
+        "audit.sink_start",
+        Outcome::Success,
+        Actor::system(),
+        "Audit forwarding started",
+    )
+    .with_target(AUDIT_SINK, Some(sink), None)
+}
+
+/// A forwarder is stopping (the node shuts down).
+pub fn audit_sink_stopping(time_ms: i64, sink: &str) -> AuditEvent {
+    AuditEvent::new(
+        time_ms,
+        Activity::AppStop,
+        "audit.sink_stop",
+        Outcome::Success,
+        Actor::system(),
+        "Audit forwarding stopping",
+    )
+    .with_target(AUDIT_SINK, Some(sink), None)
+}
+
+/// A SIEM stopped taking the trail; recorded once per outage. `reason` is a
+/// stable code (`connect_failed`, `http_status`, …), never an address or a response.
+pub fn audit_sink_down(time_ms: i64, sink: &str, reason: &str) -> AuditEvent {
+    AuditEvent::new(
+        time_ms,
+        Activity::EntityUpdate,
+        "audit.sink_down",
+        Outcome::Failure,
+        Actor::system(),
+        "Audit forwarding failing; entries wait in the trail",
+    )
+    .with_target(AUDIT_SINK, Some(sink), None)
+    .with_status_detail(reason)
+}
+
+/// A SIEM takes the trail again after an outage; the backlog drains from here.
+pub fn audit_sink_restored(time_ms: i64, sink: &str, failed_attempts: u64) -> AuditEvent {
+    AuditEvent::new(
+        time_ms,
+        Activity::EntityUpdate,
+        "audit.sink_restored",
+        Outcome::Success,
+        Actor::system(),
+        "Audit forwarding restored",
+    )
+    .with_target(AUDIT_SINK, Some(sink), None)
+    .with_detail("failed_attempts", &failed_attempts.to_string())
+}
+
+/// An operator is archiving entries `from..=to` into a bundle.
+pub fn trail_archived(time_ms: i64, operator: &str, from: u64, to: u64, prune: bool) -> AuditEvent {
+    AuditEvent::new(
+        time_ms,
+        Activity::DatastoreRead,
+        "audit.archive",
+        Outcome::Success,
+        Actor {
+            name: Some(operator.to_owned()),
+            ..Actor::system()
+        },
+        "Audit trail archived to a bundle",
+    )
+    .with_target("audit_trail", None, None)
+    .with_detail("from_seq", &from.to_string())
+    .with_detail("to_seq", &to.to_string())
+    .with_detail("prune", if prune { "yes" } else { "no" })
+}
+
+/// Archived entries up to `to` were removed from the store.
+pub fn trail_pruned(time_ms: i64, operator: &str, to: u64, deleted: u64) -> AuditEvent {
+    AuditEvent::new(
+        time_ms,
+        Activity::DatastoreDelete,
+        "audit.prune",
+        Outcome::Success,
+        Actor {
+            name: Some(operator.to_owned()),
+            ..Actor::system()
+        },
+        "Archived audit entries removed from the store",
+    )
+    .with_target("audit_trail", None, None)
+    .with_detail("anchor_seq", &to.to_string())
+    .with_detail("deleted", &deleted.to_string())
+}
