@@ -24,6 +24,9 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// A unique name is already taken.
+    #[error("{0} already exists")]
+    Conflict(&'static str),
     /// The database holds something this version cannot read.
     #[error("the database holds invalid data: {0}")]
     Corrupt(&'static str),

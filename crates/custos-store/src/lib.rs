@@ -6,6 +6,7 @@
 //! implements. Each backend keeps its own migration tree under `migrations/<backend>/`,
 //! applied when the store is opened.
 
+mod accounts;
 mod audit;
 mod database_url;
 mod error;
@@ -14,6 +15,9 @@ mod migrations;
 mod postgres;
 mod sqlite;
 
+use uuid::Uuid;
+
+pub use accounts::{AccountStore, ServiceTokenRecord, SessionRecord, UserRecord};
 pub use audit::{AuditAnchor, AuditQuery, AuditStore};
 pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
 pub use error::StoreError;
@@ -171,5 +175,119 @@ impl AuditStore for Store {
 
     async fn set_audit_cursor(&self, sink: &str, seq: u64, now_ms: i64) -> Result<(), StoreError> {
         dispatch!(self, s => s.set_audit_cursor(sink, seq, now_ms).await)
+    }
+}
+
+impl AccountStore for Store {
+    async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_user(user).await)
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        dispatch!(self, s => s.user_by_name(username).await)
+    }
+
+    async fn user_by_id(&self, id: Uuid) -> Result<Option<UserRecord>, StoreError> {
+        dispatch!(self, s => s.user_by_id(id).await)
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        dispatch!(self, s => s.list_users().await)
+    }
+
+    async fn set_sign_in_failures(
+        &self,
+        user: Uuid,
+        failures: u32,
+        locked_until: Option<i64>,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_sign_in_failures(user, failures, locked_until).await)
+    }
+
+    async fn record_sign_in(&self, user: Uuid, now: i64) -> Result<(), StoreError> {
+        dispatch!(self, s => s.record_sign_in(user, now).await)
+    }
+
+    async fn set_password(&self, user: Uuid, hash: &str, now: i64) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_password(user, hash, now).await)
+    }
+
+    async fn password_history(&self, user: Uuid, limit: u32) -> Result<Vec<String>, StoreError> {
+        dispatch!(self, s => s.password_history(user, limit).await)
+    }
+
+    async fn advance_totp_step(&self, user: Uuid, step: i64) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.advance_totp_step(user, step).await)
+    }
+
+    async fn disable_user(&self, user: Uuid, now: i64) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.disable_user(user, now).await)
+    }
+
+    async fn unlock_user(&self, user: Uuid) -> Result<(), StoreError> {
+        dispatch!(self, s => s.unlock_user(user).await)
+    }
+
+    async fn create_mfa_challenge(
+        &self,
+        token_hash: &[u8; 32],
+        user: Uuid,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_mfa_challenge(token_hash, user, expires_at).await)
+    }
+
+    async fn take_mfa_challenge(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<Uuid>, StoreError> {
+        dispatch!(self, s => s.take_mfa_challenge(token_hash, now).await)
+    }
+
+    async fn create_session(
+        &self,
+        session: &SessionRecord,
+        token_hash: &[u8; 32],
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_session(session, token_hash).await)
+    }
+
+    async fn session_by_token(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
+        dispatch!(self, s => s.session_by_token(token_hash).await)
+    }
+
+    async fn touch_session(&self, id: Uuid, now: i64) -> Result<(), StoreError> {
+        dispatch!(self, s => s.touch_session(id, now).await)
+    }
+
+    async fn end_session(&self, id: Uuid, now: i64, reason: &str) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.end_session(id, now, reason).await)
+    }
+
+    async fn live_sessions(&self, user: Uuid) -> Result<Vec<SessionRecord>, StoreError> {
+        dispatch!(self, s => s.live_sessions(user).await)
+    }
+
+    async fn create_service_token(
+        &self,
+        token: &ServiceTokenRecord,
+        token_hash: &[u8; 32],
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_service_token(token, token_hash).await)
+    }
+
+    async fn service_token_by_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<ServiceTokenRecord>, StoreError> {
+        dispatch!(self, s => s.service_token_by_hash(token_hash).await)
+    }
+
+    async fn touch_service_token(&self, id: Uuid, now: i64) -> Result<(), StoreError> {
+        dispatch!(self, s => s.touch_service_token(id, now).await)
     }
 }

@@ -16,6 +16,7 @@ const SQLITE: &[Embedded] = &[
     (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
     (2, "audit", include_str!("../migrations/sqlite/0002_audit.sql")),
     (3, "audit anchor", include_str!("../migrations/sqlite/0003_audit_anchor.sql")),
+    (4, "accounts", include_str!("../migrations/sqlite/0004_accounts.sql")),
 ];
 
 #[rustfmt::skip]
@@ -23,6 +24,7 @@ const POSTGRES: &[Embedded] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
     (2, "audit", include_str!("../migrations/postgres/0002_audit.sql")),
     (3, "audit anchor", include_str!("../migrations/postgres/0003_audit_anchor.sql")),
+    (4, "accounts", include_str!("../migrations/postgres/0004_accounts.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

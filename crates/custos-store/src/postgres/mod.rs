@@ -5,6 +5,7 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use uuid::Uuid;
 
+mod accounts;
 mod audit;
 
 use crate::instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};

@@ -11,6 +11,7 @@ use sqlx::sqlite::{
 };
 use uuid::Uuid;
 
+mod accounts;
 mod audit;
 
 use crate::instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};

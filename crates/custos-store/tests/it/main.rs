@@ -6,5 +6,6 @@
     reason = "test code: a broken assumption must fail the test loudly"
 )]
 
+mod accounts;
 mod audit;
 mod instance;

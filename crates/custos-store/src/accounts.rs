@@ -1,0 +1,326 @@
+//! Storage of people, sessions, sign-in state and service tokens.
+//!
+//! The store holds only what cannot hurt if copied: password hashes (Argon2id),
+//! token hashes (SHA-256) and sealed TOTP secrets. Every check that must be
+//! atomic is a single statement here: a TOTP step is accepted only if it is
+//! later than the last one, an MFA challenge can be taken once, and disabling a
+//! person ends all of their sessions in the same transaction.
+
+use std::future::Future;
+
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// A person's account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Stable id.
+    pub id: Uuid,
+    /// Sign-in name, unique.
+    pub username: String,
+    /// One of the person roles.
+    pub role: String,
+    /// Team, if any.
+    pub team: Option<String>,
+    /// Supervisor, if any.
+    pub supervisor_id: Option<Uuid>,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// When the password was last set.
+    pub password_changed_at: i64,
+    /// The TOTP secret, sealed by the server.
+    pub totp_sealed: Option<Vec<u8>>,
+    /// The step of the last accepted TOTP code.
+    pub totp_last_step: Option<i64>,
+    /// Consecutive failed sign-ins.
+    pub failed_attempts: u32,
+    /// Locked until this time.
+    pub locked_until: Option<i64>,
+    /// When the account was disabled.
+    pub disabled_at: Option<i64>,
+    /// When it was created.
+    pub created_at: i64,
+    /// Last completed sign-in.
+    pub last_sign_in_at: Option<i64>,
+}
+
+/// A session as stored (its token only as a hash, elsewhere).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Public id (shown in session lists and the audit trail; not a credential).
+    pub id: Uuid,
+    /// Whose.
+    pub user_id: Uuid,
+    /// Sign-in completed.
+    pub created_at: i64,
+    /// Last request.
+    pub last_seen: i64,
+    /// Last MFA.
+    pub mfa_at: i64,
+    /// Address at sign-in.
+    pub ip: Option<String>,
+    /// When it ended, if it did.
+    pub ended_at: Option<i64>,
+    /// Why it ended (`logout`, `idle_timeout`, `disabled`, …).
+    pub end_reason: Option<String>,
+}
+
+/// An integration's service token as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceTokenRecord {
+    /// Stable id.
+    pub id: Uuid,
+    /// Name, unique.
+    pub name: String,
+    /// `integration` or `payment_service`.
+    pub role: String,
+    /// Created.
+    pub created_at: i64,
+    /// Stops working at.
+    pub expires_at: i64,
+    /// Revoked at.
+    pub revoked_at: Option<i64>,
+    /// Last used at.
+    pub last_used_at: Option<i64>,
+}
+
+/// Storage of accounts.
+pub trait AccountStore {
+    /// Creates a person; `Conflict` if the username is taken.
+    fn create_user(&self, user: &UserRecord)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A person by username.
+    fn user_by_name(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+    /// A person by id.
+    fn user_by_id(
+        &self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+    /// Every person, by username.
+    fn list_users(&self) -> impl Future<Output = Result<Vec<UserRecord>, StoreError>> + Send;
+    /// Stores the failure count and lock after a failed sign-in.
+    fn set_sign_in_failures(
+        &self,
+        user: Uuid,
+        failures: u32,
+        locked_until: Option<i64>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Resets failures and records a completed sign-in.
+    fn record_sign_in(
+        &self,
+        user: Uuid,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Replaces the password hash (a rehash with stronger parameters or a change),
+    /// keeping the previous one in the history.
+    fn set_password(
+        &self,
+        user: Uuid,
+        hash: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The most recent previous password hashes, newest first.
+    fn password_history(
+        &self,
+        user: Uuid,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+    /// Accepts TOTP step `step` only if it is later than the last accepted one; true if accepted.
+    fn advance_totp_step(
+        &self,
+        user: Uuid,
+        step: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Disables a person and ends every session of theirs, at once.
+    fn disable_user(
+        &self,
+        user: Uuid,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Lifts a lock and clears the failure count.
+    fn unlock_user(&self, user: Uuid) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Stores a pending MFA step after a correct password.
+    fn create_mfa_challenge(
+        &self,
+        token_hash: &[u8; 32],
+        user: Uuid,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Takes (and deletes) a pending MFA step; `None` if unknown or expired.
+    fn take_mfa_challenge(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> impl Future<Output = Result<Option<Uuid>, StoreError>> + Send;
+
+    /// Stores a new session.
+    fn create_session(
+        &self,
+        session: &SessionRecord,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The live (not ended) session with this token, and its person.
+    fn session_by_token(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<(SessionRecord, UserRecord)>, StoreError>> + Send;
+    /// Marks a session used at `now`.
+    fn touch_session(
+        &self,
+        id: Uuid,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Ends a session; false if it had already ended.
+    fn end_session(
+        &self,
+        id: Uuid,
+        now: i64,
+        reason: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// A person's live sessions.
+    fn live_sessions(
+        &self,
+        user: Uuid,
+    ) -> impl Future<Output = Result<Vec<SessionRecord>, StoreError>> + Send;
+
+    /// Stores a new service token; `Conflict` if the name is taken.
+    fn create_service_token(
+        &self,
+        token: &ServiceTokenRecord,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The service token with this hash (revoked or expired ones included; the caller decides).
+    fn service_token_by_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<ServiceTokenRecord>, StoreError>> + Send;
+    /// Records a use.
+    fn touch_service_token(
+        &self,
+        id: Uuid,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The columns of `users`, in [`UserRow`] order.
+pub(crate) const USER_COLUMNS: &str = "id, username, role, team, supervisor_id, password_hash, password_changed_at, \
+     totp_sealed, totp_last_step, failed_attempts, locked_until, disabled_at, created_at, last_sign_in_at";
+
+/// A `users` row as both backends decode it.
+pub(crate) type UserRow = (
+    Uuid,
+    String,
+    String,
+    Option<String>,
+    Option<Uuid>,
+    String,
+    i64,
+    Option<Vec<u8>>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+);
+
+pub(crate) fn user_from_row(row: UserRow) -> UserRecord {
+    let (
+        id,
+        username,
+        role,
+        team,
+        supervisor_id,
+        password_hash,
+        password_changed_at,
+        totp_sealed,
+        totp_last_step,
+        failed,
+        locked_until,
+        disabled_at,
+        created_at,
+        last_sign_in_at,
+    ) = row;
+    UserRecord {
+        id,
+        username,
+        role,
+        team,
+        supervisor_id,
+        password_hash,
+        password_changed_at,
+        totp_sealed,
+        totp_last_step,
+        failed_attempts: u32::try_from(failed).unwrap_or(u32::MAX),
+        locked_until,
+        disabled_at,
+        created_at,
+        last_sign_in_at,
+    }
+}
+
+/// The columns of `sessions`, in [`SessionRow`] order.
+pub(crate) const SESSION_COLUMNS: &str =
+    "id, user_id, created_at, last_seen, mfa_at, ip, ended_at, end_reason";
+
+/// A `sessions` row.
+pub(crate) type SessionRow = (
+    Uuid,
+    Uuid,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+
+pub(crate) fn session_from_row(row: SessionRow) -> SessionRecord {
+    let (id, user_id, created_at, last_seen, mfa_at, ip, ended_at, end_reason) = row;
+    SessionRecord {
+        id,
+        user_id,
+        created_at,
+        last_seen,
+        mfa_at,
+        ip,
+        ended_at,
+        end_reason,
+    }
+}
+
+/// The columns of `service_tokens`, in [`TokenRow`] order.
+pub(crate) const TOKEN_COLUMNS: &str =
+    "id, name, role, created_at, expires_at, revoked_at, last_used_at";
+
+/// A `service_tokens` row.
+pub(crate) type TokenRow = (Uuid, String, String, i64, i64, Option<i64>, Option<i64>);
+
+pub(crate) fn token_from_row(row: TokenRow) -> ServiceTokenRecord {
+    let (id, name, role, created_at, expires_at, revoked_at, last_used_at) = row;
+    ServiceTokenRecord {
+        id,
+        name,
+        role,
+        created_at,
+        expires_at,
+        revoked_at,
+        last_used_at,
+    }
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Conflict`].
+pub(crate) fn conflict_or(
+    operation: &'static str,
+    what: &'static str,
+) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+        _ => StoreError::query(operation)(e),
+    }
+}

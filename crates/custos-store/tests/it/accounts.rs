@@ -1,0 +1,280 @@
+//! People, sessions, sign-in state and service tokens.
+
+use custos_store::{
+    AccountStore, ServiceTokenRecord, SessionRecord, Store, StoreError, UserRecord,
+};
+use custos_testkit::TestDatabase;
+use uuid::Uuid;
+
+const T0: i64 = 1_800_000_000;
+
+fn user(name: &str) -> UserRecord {
+    UserRecord {
+        id: Uuid::new_v4(),
+        username: name.to_owned(),
+        role: "agent".into(),
+        team: Some("billing".into()),
+        supervisor_id: None,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        password_changed_at: T0,
+        totp_sealed: Some(vec![1, 2, 3]),
+        totp_last_step: None,
+        failed_attempts: 0,
+        locked_until: None,
+        disabled_at: None,
+        created_at: T0,
+        last_sign_in_at: None,
+    }
+}
+
+fn session(user: Uuid) -> SessionRecord {
+    SessionRecord {
+        id: Uuid::new_v4(),
+        user_id: user,
+        created_at: T0,
+        last_seen: T0,
+        mfa_at: T0,
+        ip: Some("127.0.0.1".into()),
+        ended_at: None,
+        end_reason: None,
+    }
+}
+
+async fn people_are_created_once_and_found(db: TestDatabase) {
+    let store = db.open().await;
+    let alice = user("alice");
+    store.create_user(&alice).await.unwrap();
+    assert_eq!(
+        store.user_by_name("alice").await.unwrap(),
+        Some(alice.clone())
+    );
+    assert_eq!(
+        store.user_by_id(alice.id).await.unwrap(),
+        Some(alice.clone())
+    );
+    assert!(matches!(
+        store.create_user(&user("alice")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.create_user(&user("bob")).await.unwrap();
+    let names: Vec<_> = store
+        .list_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(names, ["alice", "bob"]);
+    assert_eq!(store.user_by_name("carol").await.unwrap(), None);
+    finish(store, db).await;
+}
+
+async fn sign_in_state_and_password_history(db: TestDatabase) {
+    let store = db.open().await;
+    let alice = user("alice");
+    store.create_user(&alice).await.unwrap();
+    store
+        .set_sign_in_failures(alice.id, 10, Some(T0 + 1800))
+        .await
+        .unwrap();
+    let locked = store.user_by_id(alice.id).await.unwrap().unwrap();
+    assert_eq!(
+        (locked.failed_attempts, locked.locked_until),
+        (10, Some(T0 + 1800))
+    );
+    store.unlock_user(alice.id).await.unwrap();
+    let unlocked = store.user_by_id(alice.id).await.unwrap().unwrap();
+    assert_eq!((unlocked.failed_attempts, unlocked.locked_until), (0, None));
+    store.record_sign_in(alice.id, T0 + 5).await.unwrap();
+    assert_eq!(
+        store
+            .user_by_id(alice.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_sign_in_at,
+        Some(T0 + 5)
+    );
+
+    store
+        .set_password(alice.id, "second", T0 + 10)
+        .await
+        .unwrap();
+    store
+        .set_password(alice.id, "third", T0 + 20)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_by_id(alice.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "third"
+    );
+    assert_eq!(
+        store.password_history(alice.id, 4).await.unwrap(),
+        ["second", alice.password_hash.as_str()]
+    );
+    finish(store, db).await;
+}
+
+async fn a_totp_step_is_accepted_once_even_under_races(db: TestDatabase) {
+    let store = db.open().await;
+    let alice = user("alice");
+    store.create_user(&alice).await.unwrap();
+    assert!(store.advance_totp_step(alice.id, 5).await.unwrap());
+    assert!(!store.advance_totp_step(alice.id, 5).await.unwrap());
+    assert!(!store.advance_totp_step(alice.id, 4).await.unwrap());
+    let racers: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.advance_totp_step(alice.id, 6).await.unwrap() })
+        })
+        .collect();
+    let mut accepted = 0;
+    for racer in racers {
+        accepted += usize::from(racer.await.unwrap());
+    }
+    assert_eq!(accepted, 1, "the same code wins exactly once");
+    finish(store, db).await;
+}
+
+async fn disabling_ends_every_session_at_once(db: TestDatabase) {
+    let store = db.open().await;
+    let alice = user("alice");
+    store.create_user(&alice).await.unwrap();
+    let (one, two) = (session(alice.id), session(alice.id));
+    store.create_session(&one, &[1; 32]).await.unwrap();
+    store.create_session(&two, &[2; 32]).await.unwrap();
+    store
+        .create_mfa_challenge(&[3; 32], alice.id, T0 + 300)
+        .await
+        .unwrap();
+    let (found, who) = store.session_by_token(&[1; 32]).await.unwrap().unwrap();
+    assert_eq!((found.id, who.id), (one.id, alice.id));
+    assert_eq!(store.live_sessions(alice.id).await.unwrap().len(), 2);
+
+    assert!(store.disable_user(alice.id, T0 + 60).await.unwrap());
+    assert!(
+        !store.disable_user(alice.id, T0 + 61).await.unwrap(),
+        "already disabled"
+    );
+    assert_eq!(store.session_by_token(&[1; 32]).await.unwrap(), None);
+    assert_eq!(store.session_by_token(&[2; 32]).await.unwrap(), None);
+    assert!(store.live_sessions(alice.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.take_mfa_challenge(&[3; 32], T0 + 61).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .user_by_id(alice.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled_at,
+        Some(T0 + 60)
+    );
+    finish(store, db).await;
+}
+
+async fn sessions_end_and_challenges_are_single_use(db: TestDatabase) {
+    let store = db.open().await;
+    let alice = user("alice");
+    store.create_user(&alice).await.unwrap();
+    let s = session(alice.id);
+    store.create_session(&s, &[9; 32]).await.unwrap();
+    store.touch_session(s.id, T0 + 30).await.unwrap();
+    store.touch_session(s.id, T0 + 10).await.unwrap();
+    assert_eq!(
+        store
+            .session_by_token(&[9; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .last_seen,
+        T0 + 30
+    );
+    assert!(store.end_session(s.id, T0 + 40, "logout").await.unwrap());
+    assert!(!store.end_session(s.id, T0 + 41, "logout").await.unwrap());
+    assert_eq!(store.session_by_token(&[9; 32]).await.unwrap(), None);
+
+    store
+        .create_mfa_challenge(&[4; 32], alice.id, T0 + 300)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.take_mfa_challenge(&[4; 32], T0 + 1).await.unwrap(),
+        Some(alice.id)
+    );
+    assert_eq!(
+        store.take_mfa_challenge(&[4; 32], T0 + 2).await.unwrap(),
+        None,
+        "single use"
+    );
+    store
+        .create_mfa_challenge(&[5; 32], alice.id, T0 + 300)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.take_mfa_challenge(&[5; 32], T0 + 300).await.unwrap(),
+        None,
+        "expired"
+    );
+    finish(store, db).await;
+}
+
+async fn service_tokens_have_unique_names(db: TestDatabase) {
+    let store = db.open().await;
+    let token = ServiceTokenRecord {
+        id: Uuid::new_v4(),
+        name: "genesys".into(),
+        role: "integration".into(),
+        created_at: T0,
+        expires_at: T0 + 86_400,
+        revoked_at: None,
+        last_used_at: None,
+    };
+    store.create_service_token(&token, &[7; 32]).await.unwrap();
+    assert_eq!(
+        store.service_token_by_hash(&[7; 32]).await.unwrap(),
+        Some(token.clone())
+    );
+    assert_eq!(store.service_token_by_hash(&[8; 32]).await.unwrap(), None);
+    let again = ServiceTokenRecord {
+        id: Uuid::new_v4(),
+        ..token.clone()
+    };
+    assert!(matches!(
+        store.create_service_token(&again, &[8; 32]).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.touch_service_token(token.id, T0 + 5).await.unwrap();
+    assert_eq!(
+        store
+            .service_token_by_hash(&[7; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .last_used_at,
+        Some(T0 + 5)
+    );
+    finish(store, db).await;
+}
+
+async fn finish(store: Store, db: TestDatabase) {
+    store.close().await;
+    db.cleanup().await;
+}
+
+custos_testkit::test_on_both_stores!(
+    people_are_created_once_and_found,
+    sign_in_state_and_password_history,
+    a_totp_step_is_accepted_once_even_under_races,
+    disabling_ends_every_session_at_once,
+    sessions_end_and_challenges_are_single_use,
+    service_tokens_have_unique_names,
+);
