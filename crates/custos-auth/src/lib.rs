@@ -8,9 +8,11 @@
 //! - [`session`]: idle and absolute expiry, and step-up freshness.
 //! - [`lockout`]: account lockout after consecutive failures (PCI DSS 8.3.4).
 //! - [`throttle`]: per-source rate limiting of sign-in attempts.
+//! - [`role`]: the roles of people and service tokens.
 
 pub mod lockout;
 pub mod password;
+pub mod role;
 pub mod session;
 pub mod throttle;
 pub mod token;

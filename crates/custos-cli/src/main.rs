@@ -28,6 +28,12 @@ enum Command {
     /// Inspect and validate configuration.
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),
+    /// Manage person accounts.
+    #[command(subcommand)]
+    User(commands::accounts::UserCommand),
+    /// Manage service tokens for integrations.
+    #[command(subcommand)]
+    Token(commands::accounts::TokenCommand),
     /// Verify and export the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),
@@ -39,5 +45,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(args),
         Command::Config(command) => commands::config::run(command),
         Command::Audit(command) => commands::audit::run(command),
+        Command::User(command) => commands::accounts::run_user(command),
+        Command::Token(command) => commands::accounts::run_token(command),
     }
 }

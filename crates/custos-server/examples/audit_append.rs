@@ -16,7 +16,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use custos_audit::{Activity, Actor, ActorKind, AuditEvent, ChainVerifier, Outcome, SignedCheckpoint};
+use custos_audit::{
+    Activity, Actor, ActorKind, AuditEvent, ChainVerifier, Outcome, SignedCheckpoint,
+};
 use custos_server::clock::SystemClock;
 use custos_server::config::{self, CliOverrides};
 use custos_store::{AuditStore, InstanceStore};
@@ -39,7 +41,10 @@ fn reveal_event(i: u64) -> AuditEvent {
         "Revealed one field of a customer record",
     )
     .with_target("customer", Some(&format!("cus-{i:08}")), Some("card"))
-    .with_reason("customer_request", "caller asked to confirm the card on file")
+    .with_reason(
+        "customer_request",
+        "caller asked to confirm the card on file",
+    )
     .with_request_id(Some("7d0e9a52-3f0b-4c4e-b5c1-0a8c1e9d2f33"))
 }
 
@@ -63,10 +68,15 @@ async fn main() {
     };
     let vars = [("CUSTOS_LOG__LEVEL".to_owned(), "warn".to_owned())];
     let config = config::load(None, vars, &overrides).unwrap();
-    let (server, _) = custos_server::start(config, Arc::new(SystemClock)).await.unwrap();
+    let (server, _) = custos_server::start(config, Arc::new(SystemClock))
+        .await
+        .unwrap();
     let audit = server.state().audit().clone();
     let store = server.state().store().clone();
-    println!("store: {}; {producers} producers for {seconds} s", store.backend());
+    println!(
+        "store: {}; {producers} producers for {seconds} s",
+        store.backend()
+    );
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
@@ -121,7 +131,13 @@ async fn main() {
     audit.checkpoint_now().await.unwrap();
 
     // Offline verification straight from the store, as `custos audit verify` does it.
-    let instance = store.find_instance().await.unwrap().unwrap().instance_id.to_string();
+    let instance = store
+        .find_instance()
+        .await
+        .unwrap()
+        .unwrap()
+        .instance_id
+        .to_string();
     let key = server.state().keys().audit_signer.verifying_key();
     let t = Instant::now();
     let mut verifier = ChainVerifier::new(key, &instance);

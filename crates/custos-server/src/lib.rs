@@ -3,6 +3,8 @@
 //! it through [`server::start`].
 
 pub mod audit;
+pub mod auth;
+pub mod authz;
 pub mod clock;
 pub mod config;
 pub mod datadir;

@@ -12,7 +12,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::audit::forward::{self, ForwardContext, ForwardError, Forwarders};
 use crate::audit::{AuditError, AuditWriter, events};
+use crate::auth::AuthService;
+use crate::authz::Authorizer;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::datadir::{DataDir, DataDirError};
@@ -23,6 +26,9 @@ use crate::{http, keys, listener, setup, tls};
 /// Why the server could not start.
 #[derive(Debug, Error)]
 pub enum StartError {
+    /// Authentication or authorization could not be set up.
+    #[error("security services: {0}")]
+    Security(String),
     /// The data directory or a key in it.
     #[error("data directory: {0}")]
     DataDir(#[from] DataDirError),
@@ -35,6 +41,9 @@ pub enum StartError {
     /// The start could not be recorded in the audit trail.
     #[error("audit trail: {0}")]
     Audit(#[from] AuditError),
+    /// Forwarding the trail to a SIEM could not be set up.
+    #[error("audit forwarding: {0}")]
+    Forward(#[from] ForwardError),
     /// The listen address.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -64,6 +73,7 @@ pub struct RunningServer {
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
     audit_task: JoinHandle<()>,
+    forwarders: Forwarders,
 }
 
 impl RunningServer {
@@ -82,8 +92,8 @@ impl RunningServer {
         &self.state
     }
 
-    /// Stops accepting, drains requests in flight (bounded by the grace period)
-    /// and closes the store.
+    /// Stops accepting, drains requests in flight (bounded by the grace period),
+    /// stops the SIEM forwarders (bounded) and closes the store.
     pub async fn shutdown(self) {
         self.state.start_draining();
         let _ = self.shutdown.send(true);
@@ -95,6 +105,8 @@ impl RunningServer {
         if let Err(e) = audit.record(stopping).await {
             tracing::error!(error = %e, "cannot record the stop in the audit trail");
         }
+        // Before the writer closes: they record their own stop and drain the backlog.
+        self.forwarders.stop().await;
         audit.close().await;
         if let Err(e) = self.audit_task.await {
             tracing::error!(error = %e, "audit writer failed");
@@ -112,6 +124,7 @@ pub async fn start(
     let dir = DataDir::create_or_open(&config.data_dir)?;
     let (keys, keys_created) = keys::load_or_create(&dir)?;
     let (tls_config, cert_created) = tls::server_config(&config.tls, &dir, config.listen)?;
+    let sinks = forward::prepare(&config.audit.forward, forward::local_hostname().as_deref())?;
 
     let database_url = config.effective_database_url();
     let store = Store::open(
@@ -140,6 +153,7 @@ pub async fn start(
         .unwrap_or_else(|| default_base_url(local_addr));
     let setup_url = setup::issue_setup_link(&store, clock.as_ref(), &base_url).await?;
 
+    let (committed, committed_rx) = watch::channel(0);
     let (audit, audit_task) = AuditWriter::new(
         store.clone(),
         keys.audit_signer.clone(),
@@ -147,6 +161,7 @@ pub async fn start(
         clock.clone(),
         config.audit.clone(),
     )
+    .with_commit_notifier(committed)
     .spawn();
     audit
         .record(events::server_started(
@@ -156,15 +171,32 @@ pub async fn start(
             &store.backend().to_string(),
         ))
         .await?;
+    let forwarders = sinks.spawn(ForwardContext {
+        store: store.clone(),
+        audit: audit.clone(),
+        clock: clock.clone(),
+        committed: committed_rx,
+    });
 
     let (router, api) = http::routes();
     let openapi_json = api.to_pretty_json().unwrap_or_default();
     let grace = config.shutdown_grace;
+    let auth = AuthService::new(
+        &config,
+        store.clone(),
+        audit.clone(),
+        clock.clone(),
+        keys.root.expose(),
+    )
+    .map_err(|e| StartError::Security(e.to_string()))?;
+    let authz = Authorizer::with_defaults().map_err(|e| StartError::Security(e.to_string()))?;
     let state = AppState::new(
         config,
         store,
         keys,
         audit,
+        auth,
+        authz,
         clock,
         instance.clone(),
         openapi_json,
@@ -193,6 +225,7 @@ pub async fn start(
             shutdown,
             task,
             audit_task,
+            forwarders,
         },
         StartReport {
             initialized: keys_created || cert_created,

@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use custos_store::{InstanceInfo, Store};
 
 use crate::audit::AuditLog;
+use crate::auth::AuthService;
+use crate::authz::Authorizer;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::http::metrics::HttpMetrics;
@@ -21,6 +23,8 @@ struct Inner {
     store: Store,
     keys: Keys,
     audit: AuditLog,
+    auth: AuthService,
+    authz: Authorizer,
     clock: Arc<dyn Clock>,
     instance: InstanceInfo,
     metrics: HttpMetrics,
@@ -30,11 +34,17 @@ struct Inner {
 
 impl AppState {
     /// Bundles what the handlers need.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the state is built once, from every service"
+    )]
     pub fn new(
         config: Config,
         store: Store,
         keys: Keys,
         audit: AuditLog,
+        auth: AuthService,
+        authz: Authorizer,
         clock: Arc<dyn Clock>,
         instance: InstanceInfo,
         openapi_json: String,
@@ -44,6 +54,8 @@ impl AppState {
             store,
             keys,
             audit,
+            auth,
+            authz,
             clock,
             instance,
             metrics: HttpMetrics::new(),
@@ -70,6 +82,16 @@ impl AppState {
     /// The audit log.
     pub fn audit(&self) -> &AuditLog {
         &self.0.audit
+    }
+
+    /// Authentication.
+    pub fn auth(&self) -> &AuthService {
+        &self.0.auth
+    }
+
+    /// Authorization.
+    pub fn authz(&self) -> &Authorizer {
+        &self.0.authz
     }
 
     /// The clock.

@@ -124,6 +124,9 @@ pub(crate) type EntryRow = (
     Option<Vec<u8>>,
 );
 
+/// An `audit_anchor` row: seq, hash, frontier, checkpoint line, prune time.
+pub(crate) type AnchorRow = (i64, Vec<u8>, Vec<u8>, String, i64);
+
 /// The select list matching [`EntryRow`].
 pub(crate) const ENTRY_COLUMNS: &str = "seq, time_ms, action, actor, target_kind, target_id, outcome, payload, prev_hash, hash, head_signature";
 
@@ -203,6 +206,11 @@ pub(crate) fn head_from_row(
     })
 }
 
+/// Sequence numbers are stored as signed 64-bit integers.
+pub(crate) fn seq_param(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -218,9 +226,4 @@ mod tests {
             assert_eq!(chunks.concat(), items);
         }
     }
-}
-
-/// Sequence numbers are stored as signed 64-bit integers.
-pub(crate) fn seq_param(seq: u64) -> i64 {
-    i64::try_from(seq).unwrap_or(i64::MAX)
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand, plus the flags they share.
 
+pub mod accounts;
 pub mod audit;
 pub mod config;
 pub mod serve;

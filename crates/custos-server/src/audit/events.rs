@@ -156,3 +156,26 @@ pub fn trail_pruned(time_ms: i64, operator: &str, to: u64, deleted: u64) -> Audi
     .with_detail("anchor_seq", &to.to_string())
     .with_detail("deleted", &deleted.to_string())
 }
+
+/// Someone read the trail through the API (PCI DSS 10.2.1.3: access to audit logs).
+pub fn trail_read(
+    time_ms: i64,
+    actor: Actor,
+    filters: &[(&str, String)],
+    returned: usize,
+) -> AuditEvent {
+    let mut event = AuditEvent::new(
+        time_ms,
+        Activity::DatastoreRead,
+        "audit.read",
+        Outcome::Success,
+        actor,
+        "Audit trail read",
+    )
+    .with_target("audit_trail", None, None)
+    .with_detail("returned", &returned.to_string());
+    for (name, value) in filters {
+        event = event.with_detail(&format!("filter.{name}"), value);
+    }
+    event
+}

@@ -12,6 +12,7 @@
 //! appends it to the witness file outside the database.
 
 pub mod events;
+pub mod forward;
 pub mod witness;
 
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use std::time::Duration;
 use custos_audit::{AuditEvent, AuditSigner, ChainHead, Checkpoint, PendingEntry};
 use custos_store::{AuditStore, Store};
 use thiserror::Error;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
@@ -72,6 +73,8 @@ pub struct AuditWriter {
     clock: Arc<dyn Clock>,
     config: AuditConfig,
     witness: WitnessFile,
+    /// Told the new head's sequence number after each committed batch (the forwarders wait on it).
+    committed: Option<watch::Sender<u64>>,
 }
 
 impl AuditWriter {
@@ -91,7 +94,15 @@ impl AuditWriter {
             clock,
             config,
             witness,
+            committed: None,
         }
+    }
+
+    /// Publishes the head's sequence number on `committed` after every committed batch.
+    #[must_use]
+    pub fn with_commit_notifier(mut self, committed: watch::Sender<u64>) -> Self {
+        self.committed = Some(committed);
+        self
     }
 
     /// Starts the writer task.
@@ -180,6 +191,9 @@ impl AuditWriter {
         {
             Ok(head) => {
                 healthy.store(true, Ordering::SeqCst);
+                if let Some(committed) = &self.committed {
+                    committed.send_replace(head.seq);
+                }
                 let first = head.seq + 1 - count;
                 for (offset, done) in waiters.into_iter().enumerate() {
                     let _ = done.send(Ok(first + offset as u64));

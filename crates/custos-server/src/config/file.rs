@@ -125,7 +125,7 @@ pub struct ComplianceSection {
     pub profile: Option<String>,
 }
 
-/// `[audit]`: the trail's checkpoints, witness and retention.
+/// `[audit]`: the trail's checkpoints, witness, retention and forwarding to SIEMs.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditSection {
@@ -137,6 +137,18 @@ pub struct AuditSection {
     pub witness_file: Option<String>,
     /// How long entries are kept (PCI DSS 10.5.1: at least 365 days under `pci`).
     pub retention_days: Option<u64>,
+    /// Syslog collector to forward the trail to: `tls://HOST:PORT` (RFC 5425).
+    pub syslog_url: Option<String>,
+    /// PEM CA certificate(s) that alone are trusted for the syslog collector.
+    pub syslog_ca_file: Option<String>,
+    /// Splunk-HEC-compatible endpoint to forward the trail to: `https://…`.
+    pub http_url: Option<String>,
+    /// The HEC token, sent as `Authorization: Splunk <token>`. A secret.
+    pub http_token: Option<String>,
+    /// PEM CA certificate(s) that alone are trusted for the HTTP endpoint.
+    pub http_ca_file: Option<String>,
+    /// Entries per delivery to a sink.
+    pub forward_batch: Option<u64>,
 }
 
 /// Reads and parses the file into a TOML table.

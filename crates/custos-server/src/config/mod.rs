@@ -3,7 +3,7 @@
 //! then validated into the runtime [`Config`] the server runs on.
 //!
 //! Precedence, highest first: command-line flags, environment, file, defaults.
-//! Secrets (database and SMTP URLs) are kept in secret types and never printed.
+//! Secrets (database and SMTP URLs, the SIEM token) are kept in secret types and never printed.
 
 mod env;
 mod file;
@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 pub use file::FileConfig;
 pub use runtime::{
-    AuditConfig, ComplianceProfile, Config, LockoutPolicy, LogFormat, NotifyConfig, SessionPolicy,
-    SmtpUrl, TlsSource,
+    AuditConfig, ComplianceProfile, Config, ForwardConfig, HttpSinkConfig, LockoutPolicy,
+    LogFormat, NotifyConfig, SessionPolicy, SmtpUrl, SyslogSinkConfig, TlsSource,
 };
 use thiserror::Error;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use custos_store::DatabaseUrl;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::file::FileConfig;
+use super::file::{AuditSection, FileConfig};
 use super::{CliOverrides, ConfigError};
 
 /// Which limits the validation enforces.
@@ -106,7 +106,82 @@ pub struct AuditConfig {
     pub witness_file: PathBuf,
     /// Retention of entries, in days.
     pub retention_days: u64,
+    /// Forwarding to SIEMs.
+    pub forward: ForwardConfig,
 }
+
+/// Where the trail is forwarded. Each configured sink gets its own forwarder and cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForwardConfig {
+    /// Syslog over TLS (RFC 5425), when configured.
+    pub syslog: Option<SyslogSinkConfig>,
+    /// An HTTP endpoint compatible with Splunk HEC, when configured.
+    pub http: Option<HttpSinkConfig>,
+    /// Entries per delivery.
+    pub batch: u32,
+}
+
+/// A syslog collector reached over TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyslogSinkConfig {
+    /// Host name or IP address; also the name its certificate must carry.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// CA certificates trusted instead of the platform's roots.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// An HTTPS endpoint taking Splunk HEC event batches. The token is secret and the
+/// URL is shown by its host only.
+#[derive(Clone)]
+pub struct HttpSinkConfig {
+    url: reqwest::Url,
+    host: String,
+    token: SecretString,
+    /// CA certificates trusted instead of the platform's roots.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl HttpSinkConfig {
+    /// The endpoint events are posted to.
+    pub fn url(&self) -> &reqwest::Url {
+        &self.url
+    }
+
+    /// The endpoint's host, safe to display.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The HEC token: only for the `Authorization` header.
+    pub fn token(&self) -> &SecretString {
+        &self.token
+    }
+}
+
+impl std::fmt::Debug for HttpSinkConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "HttpSinkConfig(host={}, ca_file={:?})",
+            self.host, self.ca_file
+        )
+    }
+}
+
+impl PartialEq for HttpSinkConfig {
+    fn eq(&self, other: &Self) -> bool {
+        let same_token = aws_lc_rs::constant_time::verify_slices_are_equal(
+            self.token.expose_secret().as_bytes(),
+            other.token.expose_secret().as_bytes(),
+        )
+        .is_ok();
+        self.url == other.url && self.ca_file == other.ca_file && same_token
+    }
+}
+
+impl Eq for HttpSinkConfig {}
 
 /// Everything the server needs, validated.
 #[derive(Debug, Clone)]
@@ -163,6 +238,7 @@ impl Config {
             || "not configured".to_owned(),
             |u| format!("relay at {}", u.host()),
         );
+        let forward = describe_forwarding(&self.audit.forward);
         format!(
             "listen            {}\n\
              data dir          {}\n\
@@ -174,6 +250,7 @@ impl Config {
              request limits    {} s, {} bytes\n\
              smtp              {smtp}\n\
              audit             checkpoint every {} entries or {} s, witness {}, kept {} days\n\
+             audit forwarding  {forward}\n\
              log               {:?} at {}",
             self.listen,
             self.data_dir.display(),
@@ -195,6 +272,29 @@ impl Config {
     }
 }
 
+/// The forwarding line of [`Config::describe`]: hosts only, never a URL's path or the token.
+fn describe_forwarding(forward: &ForwardConfig) -> String {
+    let mut sinks = Vec::new();
+    if let Some(syslog) = &forward.syslog {
+        sinks.push(format!(
+            "syslog over TLS to {}:{}",
+            syslog.host, syslog.port
+        ));
+    }
+    if let Some(http) = &forward.http {
+        sinks.push(format!("HTTP (HEC) to {}", http.host()));
+    }
+    if sinks.is_empty() {
+        "not configured".to_owned()
+    } else {
+        format!(
+            "{}, {} entries per delivery",
+            sinks.join("; "),
+            forward.batch
+        )
+    }
+}
+
 /// Defaults, per CONTRACT.md.
 const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
 const DEFAULT_DATA_DIR: &str = "custos-data";
@@ -206,6 +306,8 @@ const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 const DEFAULT_BODY_LIMIT: u64 = 1024 * 1024;
 const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 30;
 const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+const DEFAULT_FORWARD_BATCH: u64 = 500;
+const MAX_FORWARD_BATCH: u64 = 10_000;
 
 /// PCI DSS limits enforced under the `pci` profile.
 const PCI_MAX_IDLE_SECS: u64 = 900; // 8.2.8
@@ -214,7 +316,7 @@ const PCI_MIN_LOCKOUT_SECS: u64 = 1_800; // 8.3.4
 const PCI_MIN_AUDIT_RETENTION_DAYS: u64 = 365; // 10.5.1
 
 /// Checks every rule and collects every problem, so one run shows them all.
-pub(super) fn validate(file: FileConfig, cli: &CliOverrides) -> Result<Config, ConfigError> {
+pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Config, ConfigError> {
     let mut problems = Vec::new();
 
     let profile = match file.compliance.profile.as_deref().unwrap_or("pci") {
@@ -398,7 +500,7 @@ pub(super) fn validate(file: FileConfig, cli: &CliOverrides) -> Result<Config, C
     if !(1..=3600).contains(&checkpoint_interval_secs) {
         problems.push("audit.checkpoint_interval_secs: must be between 1 and 3600".to_owned());
     }
-    let witness_file = file.audit.witness_file.map_or_else(
+    let witness_file = file.audit.witness_file.take().map_or_else(
         || data_dir.join("audit-witness").join("checkpoints.jsonl"),
         PathBuf::from,
     );
@@ -414,6 +516,8 @@ pub(super) fn validate(file: FileConfig, cli: &CliOverrides) -> Result<Config, C
     if retention_days == 0 {
         problems.push("audit.retention_days: must be at least 1".to_owned());
     }
+
+    let forward = validate_forwarding(&mut file.audit, &mut problems);
 
     if !problems.is_empty() {
         return Err(ConfigError::Invalid(problems));
@@ -448,8 +552,144 @@ pub(super) fn validate(file: FileConfig, cli: &CliOverrides) -> Result<Config, C
             checkpoint_interval: Duration::from_secs(checkpoint_interval_secs),
             witness_file,
             retention_days,
+            forward,
         },
     })
+}
+
+/// The `audit.*` forwarding keys. A CA file or token without its URL is refused
+/// rather than ignored, so a typo in one key cannot silently disable a sink.
+fn validate_forwarding(audit: &mut AuditSection, problems: &mut Vec<String>) -> ForwardConfig {
+    let batch = audit.forward_batch.unwrap_or(DEFAULT_FORWARD_BATCH);
+    if !(1..=MAX_FORWARD_BATCH).contains(&batch) {
+        problems.push(format!(
+            "audit.forward_batch: must be between 1 and {MAX_FORWARD_BATCH}"
+        ));
+    }
+
+    let syslog_ca_file = audit.syslog_ca_file.take().map(PathBuf::from);
+    let syslog = match audit.syslog_url.take() {
+        Some(text) => match parse_syslog_url(&text) {
+            Ok((host, port)) => Some(SyslogSinkConfig {
+                host,
+                port,
+                ca_file: syslog_ca_file,
+            }),
+            Err(e) => {
+                problems.push(format!("audit.syslog_url: {e}"));
+                None
+            }
+        },
+        None => {
+            if syslog_ca_file.is_some() {
+                problems.push("audit.syslog_ca_file: set without audit.syslog_url".to_owned());
+            }
+            None
+        }
+    };
+
+    let http_ca_file = audit.http_ca_file.take().map(PathBuf::from);
+    let token = audit.http_token.take();
+    if let Some(token) = &token
+        && let Err(e) = check_http_token(token)
+    {
+        problems.push(format!("audit.http_token: {e}"));
+    }
+    let http = match audit.http_url.take() {
+        Some(text) => match (parse_http_sink_url(&text), token) {
+            (Ok((url, host)), Some(token)) => Some(HttpSinkConfig {
+                url,
+                host,
+                token: SecretString::from(token),
+                ca_file: http_ca_file,
+            }),
+            (Ok(_), None) => {
+                problems.push("audit.http_token: required when audit.http_url is set".to_owned());
+                None
+            }
+            (Err(e), _) => {
+                problems.push(format!("audit.http_url: {e}"));
+                None
+            }
+        },
+        None => {
+            if token.is_some() {
+                problems.push("audit.http_token: set without audit.http_url".to_owned());
+            }
+            if http_ca_file.is_some() {
+                problems.push("audit.http_ca_file: set without audit.http_url".to_owned());
+            }
+            None
+        }
+    };
+
+    ForwardConfig {
+        syslog,
+        http,
+        batch: u32::try_from(batch.clamp(1, MAX_FORWARD_BATCH)).unwrap_or(1),
+    }
+}
+
+/// `tls://HOST:PORT`, HOST a DNS name or an IP address (`[…]` for IPv6). Plain TCP
+/// and UDP syslog are refused: the trail leaves the node only over TLS.
+fn parse_syslog_url(text: &str) -> Result<(String, u16), &'static str> {
+    const SHAPE: &str = "must be tls://HOST:PORT (syslog over TLS, RFC 5425)";
+    let rest = text.strip_prefix("tls://").ok_or(SHAPE)?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.contains(['/', '@', '?', '#']) {
+        return Err(SHAPE);
+    }
+    let (host, port) = match rest.strip_prefix('[') {
+        Some(bracketed) => {
+            let (host, after) = bracketed.split_once(']').ok_or(SHAPE)?;
+            (host, after.strip_prefix(':').ok_or(SHAPE)?)
+        }
+        None => rest.rsplit_once(':').ok_or(SHAPE)?,
+    };
+    if host.is_empty() || port.is_empty() {
+        return Err(SHAPE);
+    }
+    let port = port
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or("the port must be a number from 1 to 65535")?;
+    if rustls_pki_types::ServerName::try_from(host).is_err() {
+        return Err("the host must be a DNS name or an IP address");
+    }
+    Ok((host.to_owned(), port))
+}
+
+/// An `https://` URL with a host and no credentials (the token has its own key).
+/// Messages never repeat the URL.
+fn parse_http_sink_url(text: &str) -> Result<(reqwest::Url, String), &'static str> {
+    let url = reqwest::Url::parse(text).map_err(|_| "is not a URL")?;
+    if url.scheme() != "https" {
+        return Err("must start with https://");
+    }
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or("names no host")?
+        .to_owned();
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry credentials; put the token in audit.http_token");
+    }
+    if url.fragment().is_some() {
+        return Err("must not have a #fragment");
+    }
+    Ok((url, host))
+}
+
+/// A token must fit an HTTP header as `Splunk <token>`. Messages never repeat it.
+fn check_http_token(token: &str) -> Result<(), &'static str> {
+    if token.is_empty() {
+        return Err("must not be empty");
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("must be printable ASCII without spaces");
+    }
+    Ok(())
 }
 
 /// `smtps://` always; `smtp://` only with `tls=starttls`, or in plain text to a loopback host.

@@ -181,3 +181,137 @@ fn tls_files_come_in_pairs() {
         .to_string();
     assert!(err.contains("tls"), "{err}");
 }
+
+#[test]
+fn forwarding_is_off_by_default_with_batches_of_500() {
+    let config = load(None, vars(&[]), &CliOverrides::default()).unwrap();
+    assert_eq!(config.audit.forward.syslog, None);
+    assert!(config.audit.forward.http.is_none());
+    assert_eq!(config.audit.forward.batch, 500);
+    assert!(
+        config
+            .describe()
+            .contains("audit forwarding  not configured")
+    );
+}
+
+#[test]
+fn syslog_forwarding_takes_only_tls_urls() {
+    let config = load(
+        None,
+        vars(&[
+            ("CUSTOS_AUDIT__SYSLOG_URL", "tls://siem.example.com:6514"),
+            ("CUSTOS_AUDIT__SYSLOG_CA_FILE", "/etc/custos/siem-ca.pem"),
+            ("CUSTOS_AUDIT__FORWARD_BATCH", "100"),
+        ]),
+        &CliOverrides::default(),
+    )
+    .unwrap();
+    let syslog = config.audit.forward.syslog.as_ref().unwrap();
+    assert_eq!(
+        (syslog.host.as_str(), syslog.port),
+        ("siem.example.com", 6514)
+    );
+    assert_eq!(
+        syslog.ca_file.as_deref(),
+        Some(std::path::Path::new("/etc/custos/siem-ca.pem"))
+    );
+    assert_eq!(config.audit.forward.batch, 100);
+    let ipv6 = load_text("[audit]\nsyslog_url = \"tls://[::1]:6514\"\n", &[]).unwrap();
+    assert_eq!(ipv6.audit.forward.syslog.unwrap().host, "::1");
+
+    let refused = [
+        "udp://siem.example.com:514",
+        "tcp://siem.example.com:514",
+        "siem.example.com:6514",
+        "tls://siem.example.com",
+        "tls://siem.example.com:0",
+        "tls://siem.example.com:70000",
+        "tls://:6514",
+        "tls://siem.example.com:6514/path",
+    ];
+    for url in refused {
+        let err = load_text(&format!("[audit]\nsyslog_url = \"{url}\"\n"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("audit.syslog_url"), "{url}: {err}");
+    }
+}
+
+#[test]
+fn http_forwarding_needs_https_and_a_token() {
+    let base = "[audit]\nhttp_token = \"HecTok3n\"\n";
+    for url in [
+        "http://siem.example.com/services/collector/event",
+        "ftp://siem.example.com/",
+        "not a url",
+        "https://user:pw@siem.example.com/services/collector/event",
+    ] {
+        let err = load_text(&format!("{base}http_url = \"{url}\"\n"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("audit.http_url"), "{url}: {err}");
+        assert!(!err.contains("pw@"), "{err}");
+    }
+    let err = load_text(
+        "[audit]\nhttp_url = \"https://siem.example.com/services/collector/event\"\n",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("audit.http_token: required"), "{err}");
+    let err = load_text("[audit]\nhttp_token = \"HecTok3n\"\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("audit.http_token: set without audit.http_url"),
+        "{err}"
+    );
+    let err = load_text("[audit]\nsyslog_ca_file = \"/ca.pem\"\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("audit.syslog_ca_file"), "{err}");
+    for batch in ["0", "10001"] {
+        let err = load_text(&format!("[audit]\nforward_batch = {batch}\n"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("audit.forward_batch"), "{err}");
+    }
+}
+
+#[test]
+fn the_siem_token_is_never_shown() {
+    const TOKEN: &str = "HecCanary-5f1c2d9e";
+    let config = load(
+        None,
+        vars(&[
+            (
+                "CUSTOS_AUDIT__HTTP_URL",
+                "https://siem.example.com:8088/services/collector/event?channel=QueryCanary",
+            ),
+            ("CUSTOS_AUDIT__HTTP_TOKEN", TOKEN),
+        ]),
+        &CliOverrides::default(),
+    )
+    .unwrap();
+    let http = config.audit.forward.http.as_ref().unwrap();
+    assert_eq!(http.host(), "siem.example.com");
+    assert!(config.describe().contains("HTTP (HEC) to siem.example.com"));
+    for shown in [config.describe(), format!("{config:?}")] {
+        assert!(!shown.contains(TOKEN), "{shown}");
+        assert!(!shown.contains("QueryCanary"), "{shown}");
+    }
+    // A token that cannot be a header value is refused without being repeated.
+    let err = load(
+        None,
+        vars(&[
+            ("CUSTOS_AUDIT__HTTP_URL", "https://siem.example.com/"),
+            ("CUSTOS_AUDIT__HTTP_TOKEN", "Hec Canary\u{7}"),
+        ]),
+        &CliOverrides::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("audit.http_token"), "{err}");
+    assert!(!err.contains("Hec Canary"), "{err}");
+}

@@ -17,7 +17,9 @@ use crate::state::AppState;
         license(name = "AGPL-3.0-only")
     ),
     tags(
-        (name = "operations", description = "Probes, metrics and this document")
+        (name = "operations", description = "Probes, metrics and this document"),
+        (name = "auth", description = "Sign-in with a password and a second factor, sessions"),
+        (name = "audit", description = "The tamper-evident audit trail")
     ),
     components(schemas(crate::http::error::ErrorBody))
 )]

@@ -6,7 +6,9 @@
     reason = "test code: a broken assumption must fail the test loudly"
 )]
 
+mod audit_forwarding;
 mod audit_trail;
+mod auth;
 mod http_surface;
 mod setup_link;
 mod tls_versions;

@@ -9,8 +9,8 @@ use sqlx::{Postgres, QueryBuilder};
 use super::PgStore;
 use crate::StoreError;
 use crate::audit::{
-    AuditAnchor, AuditQuery, AuditStore, ENTRY_COLUMNS, EntryRow, entry_from_row, head_from_row,
-    insert_chunks, seq_param,
+    AnchorRow, AuditAnchor, AuditQuery, AuditStore, ENTRY_COLUMNS, EntryRow, entry_from_row,
+    head_from_row, insert_chunks, seq_param,
 };
 
 impl AuditStore for PgStore {
@@ -159,7 +159,7 @@ impl AuditStore for PgStore {
     }
 
     async fn audit_anchor(&self) -> Result<Option<AuditAnchor>, StoreError> {
-        let row: Option<(i64, Vec<u8>, Vec<u8>, String, i64)> = sqlx::query_as(
+        let row: Option<AnchorRow> = sqlx::query_as(
             "SELECT seq, hash, frontier, checkpoint, pruned_ms FROM audit_anchor WHERE singleton = 1",
         )
         .fetch_optional(&self.pool)

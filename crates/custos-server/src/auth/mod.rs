@@ -1,0 +1,782 @@
+//! The authentication service: accounts, the two-step sign-in (password, then a
+//! second factor), sessions and service tokens. Handlers call it; it calls the
+//! pure logic of `custos-auth`, the store, and the audit log, and records every
+//! attempt. Anything it cannot record does not happen (fail closed).
+//!
+//! Timing: an unknown username costs the same Argon2 work as a wrong password, and
+//! both get the same answer, so neither the answer nor its timing tells whether
+//! the account exists. Argon2 runs on the blocking pool, off the async workers.
+
+pub mod events;
+mod principal;
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+use custos_audit::{Actor, Outcome};
+use custos_auth::lockout::{LockState, LockoutPolicy};
+use custos_auth::password::{self, HashCost, PasswordHashString, PasswordRejection, Verification};
+use custos_auth::role::Role;
+use custos_auth::session::{SessionLimits, SessionState, SessionTimes};
+use custos_auth::throttle::Throttle;
+use custos_auth::token::{self, TokenKind};
+use custos_auth::totp::{TotpRejection, TotpSecret};
+use custos_crypto::SealingKey;
+use custos_store::{
+    AccountStore, ServiceTokenRecord, SessionRecord, Store, StoreError, UserRecord,
+};
+use secrecy::SecretString;
+use thiserror::Error;
+use uuid::Uuid;
+
+pub use principal::{PersonPrincipal, Principal, ServicePrincipal};
+
+use crate::audit::{AuditError, AuditLog, event_time_ms};
+use crate::clock::Clock;
+use crate::config::Config;
+
+/// How long the MFA step may follow the password step.
+const MFA_CHALLENGE_SECS: i64 = 300;
+/// How recent an MFA must be for a sensitive action (step-up).
+const STEP_UP_SECS: i64 = 900;
+/// A session's last-use time is written at most this often.
+const TOUCH_EVERY_SECS: i64 = 10;
+/// Sign-in attempts per source address: a burst, then a steady rate.
+const THROTTLE_BURST: u32 = 10;
+const THROTTLE_PER_MINUTE: u32 = 30;
+const THROTTLE_MAX_SOURCES: usize = 100_000;
+/// Service tokens live this long unless told otherwise.
+pub const DEFAULT_TOKEN_DAYS: i64 = 365;
+/// The issuer shown in authenticator apps.
+const TOTP_ISSUER: &str = "Custos";
+
+/// Why an authentication operation failed. The messages are what clients may see.
+#[derive(Debug, Error)]
+pub enum AuthError {
+    /// Unknown user, wrong password, disabled account: one answer for all.
+    #[error("the username or password is wrong")]
+    InvalidCredentials,
+    /// Locked after repeated failures.
+    #[error("the account is locked")]
+    Locked {
+        /// Until when.
+        until: i64,
+    },
+    /// Too many attempts from this address.
+    #[error("too many sign-in attempts; try again later")]
+    Throttled {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// The MFA step failed (unknown or expired step, wrong code).
+    #[error("the code is wrong or the sign-in step has expired")]
+    InvalidMfa,
+    /// A valid TOTP code that was already used.
+    #[error("this code was already used; wait for the next one")]
+    MfaReplayed,
+    /// No valid session or token.
+    #[error("sign in first")]
+    Unauthenticated,
+    /// A new password breaks the policy.
+    #[error("{0}")]
+    PasswordRejected(PasswordRejection),
+    /// Input that can never be valid.
+    #[error("{0}")]
+    Invalid(String),
+    /// A unique name is taken.
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// No such account.
+    #[error("no such account")]
+    NotFound,
+    /// The audit trail could not record the action.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    /// The store failed.
+    #[error("the service is temporarily unavailable")]
+    Store(#[source] StoreError),
+    /// Key material could not be used.
+    #[error("the service is temporarily unavailable")]
+    Crypto,
+}
+
+impl From<StoreError> for AuthError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => Self::Conflict(what),
+            other => Self::Store(other),
+        }
+    }
+}
+
+/// The answer to a correct password: the token for the second step.
+pub struct MfaChallenge {
+    /// Single-use, short-lived.
+    pub token: SecretString,
+    /// The factors the person can use.
+    pub methods: Vec<&'static str>,
+}
+
+/// A completed sign-in.
+pub struct NewSession {
+    /// The bearer token (also set as the cookie). Shown once.
+    pub token: SecretString,
+    /// The session.
+    pub session: SessionRecord,
+    /// Its person.
+    pub user: UserRecord,
+    /// When it ends if unused.
+    pub expires_at: i64,
+}
+
+/// A new account and its TOTP enrolment.
+pub struct NewAccount {
+    /// The account.
+    pub user: UserRecord,
+    /// `otpauth://` URI to enrol an authenticator; a secret.
+    pub totp_uri: SecretString,
+}
+
+/// The service.
+pub struct AuthService {
+    store: Store,
+    audit: AuditLog,
+    clock: Arc<dyn Clock>,
+    cost: HashCost,
+    lockout: LockoutPolicy,
+    limits: SessionLimits,
+    totp_key: SealingKey,
+    throttle: Mutex<Throttle<IpAddr>>,
+}
+
+impl std::fmt::Debug for AuthService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthService")
+    }
+}
+
+/// Usernames: 3 to 64 of `a-z 0-9 . _ -`, starting with a letter.
+fn check_username(username: &str) -> Result<(), AuthError> {
+    let valid = (3..=64).contains(&username.len())
+        && username.starts_with(|c: char| c.is_ascii_lowercase())
+        && username.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(AuthError::Invalid(
+            "usernames have 3 to 64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter".into(),
+        ))
+    }
+}
+
+fn totp_context(user: Uuid) -> Vec<u8> {
+    format!("custos.totp.v1:{user}").into_bytes()
+}
+
+impl AuthService {
+    /// The service for `config`, sealing TOTP secrets under a key derived from `root_key`.
+    pub fn new(
+        config: &Config,
+        store: Store,
+        audit: AuditLog,
+        clock: Arc<dyn Clock>,
+        root_key: &[u8; 32],
+    ) -> Result<Self, AuthError> {
+        Ok(Self {
+            store,
+            audit,
+            clock,
+            cost: HashCost::default(),
+            lockout: LockoutPolicy {
+                threshold: config.lockout.threshold,
+                duration_secs: i64::try_from(config.lockout.duration.as_secs()).unwrap_or(i64::MAX),
+            },
+            limits: SessionLimits {
+                idle_secs: i64::try_from(config.session.idle_timeout.as_secs()).unwrap_or(i64::MAX),
+                absolute_secs: i64::try_from(config.session.absolute_timeout.as_secs())
+                    .unwrap_or(i64::MAX),
+                step_up_secs: STEP_UP_SECS,
+            },
+            totp_key: SealingKey::derive(root_key, "custos totp-secrets v1")
+                .map_err(|_| AuthError::Crypto)?,
+            throttle: Mutex::new(Throttle::new(
+                THROTTLE_BURST,
+                THROTTLE_PER_MINUTE,
+                THROTTLE_MAX_SOURCES,
+            )),
+        })
+    }
+
+    /// Session limits in force.
+    pub fn limits(&self) -> SessionLimits {
+        self.limits
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.unix_now().0
+    }
+
+    fn now_ms(&self) -> i64 {
+        event_time_ms(self.clock.as_ref())
+    }
+
+    async fn hash(&self, password: SecretString) -> Result<PasswordHashString, AuthError> {
+        let cost = self.cost;
+        tokio::task::spawn_blocking(move || password::hash_password(&password, cost))
+            .await
+            .map_err(|_| AuthError::Crypto)?
+            .map_err(|_| AuthError::Crypto)
+    }
+
+    async fn verify(
+        &self,
+        stored: Option<String>,
+        candidate: SecretString,
+    ) -> Result<Verification, AuthError> {
+        let cost = self.cost;
+        tokio::task::spawn_blocking(move || match stored {
+            Some(hash) => password::verify_password(&PasswordHashString(hash), &candidate, cost),
+            None => {
+                password::verify_against_nothing(&candidate, cost);
+                Verification::Mismatch
+            }
+        })
+        .await
+        .map_err(|_| AuthError::Crypto)
+    }
+
+    /// Creates a person with a password and an enrolled TOTP secret.
+    pub async fn create_user(
+        &self,
+        actor: Actor,
+        username: &str,
+        role: Role,
+        team: Option<String>,
+        password: SecretString,
+    ) -> Result<NewAccount, AuthError> {
+        check_username(username)?;
+        if !role.is_person() {
+            return Err(AuthError::Invalid(format!(
+                "`{role}` is a service role; use a service token"
+            )));
+        }
+        password::check_policy(&password, username).map_err(AuthError::PasswordRejected)?;
+        if self.store.user_by_name(username).await?.is_some() {
+            return Err(AuthError::Conflict("an account with this username"));
+        }
+        let hash = self.hash(password).await?;
+        let secret = TotpSecret::generate().map_err(|_| AuthError::Crypto)?;
+        let id = Uuid::new_v4();
+        let now = self.now();
+        let user = UserRecord {
+            id,
+            username: username.to_owned(),
+            role: role.as_str().to_owned(),
+            team,
+            supervisor_id: None,
+            password_hash: hash.0,
+            password_changed_at: now,
+            totp_sealed: Some(
+                self.totp_key
+                    .seal(secret.bytes(), &totp_context(id))
+                    .map_err(|_| AuthError::Crypto)?,
+            ),
+            totp_last_step: None,
+            failed_attempts: 0,
+            locked_until: None,
+            disabled_at: None,
+            created_at: now,
+            last_sign_in_at: None,
+        };
+        self.store.create_user(&user).await?;
+        if let Err(e) = self
+            .audit
+            .record(events::account_created(self.now_ms(), actor, &user))
+            .await
+        {
+            // Fail closed: an account whose creation is not on record must not work.
+            let _ = self.store.disable_user(id, now).await;
+            return Err(e.into());
+        }
+        let totp_uri = secret.otpauth_uri(TOTP_ISSUER, username);
+        Ok(NewAccount { user, totp_uri })
+    }
+
+    /// Step one of a sign-in: the password. On success, the MFA step's token.
+    pub async fn begin_sign_in(
+        &self,
+        username: &str,
+        password: SecretString,
+        ip: Option<IpAddr>,
+    ) -> Result<MfaChallenge, AuthError> {
+        let ip_text = ip.map(|i| i.to_string());
+        let ip_str = ip_text.as_deref();
+        if let Some(source) = ip {
+            let throttled = self
+                .throttle
+                .lock()
+                .map_err(|_| AuthError::Crypto)?
+                .check(&source, self.now_ms())
+                .err();
+            if let Some(retry_after) = throttled {
+                self.audit
+                    .record(events::password_attempt(
+                        self.now_ms(),
+                        events::anonymous(ip_str),
+                        Outcome::Failure,
+                        "throttled",
+                    ))
+                    .await?;
+                return Err(AuthError::Throttled { retry_after });
+            }
+        }
+        let user = self.store.user_by_name(username).await?;
+        let rehash_source = password.clone();
+        let verification = self
+            .verify(user.as_ref().map(|u| u.password_hash.clone()), password)
+            .await?;
+        let Some(user) = user else {
+            self.audit
+                .record(events::password_attempt(
+                    self.now_ms(),
+                    events::anonymous(ip_str),
+                    Outcome::Failure,
+                    "invalid_credentials",
+                ))
+                .await?;
+            return Err(AuthError::InvalidCredentials);
+        };
+        let actor = events::person(&user, None, ip_str);
+        let now = self.now();
+        if user.disabled_at.is_some() {
+            self.audit
+                .record(events::password_attempt(
+                    self.now_ms(),
+                    actor,
+                    Outcome::Failure,
+                    "account_disabled",
+                ))
+                .await?;
+            return Err(AuthError::InvalidCredentials);
+        }
+        let state = LockState {
+            failures: user.failed_attempts,
+            locked_until: user.locked_until,
+        };
+        if self.lockout.is_locked(state, now) {
+            // The right password does not open a locked account.
+            self.audit
+                .record(events::password_attempt(
+                    self.now_ms(),
+                    actor,
+                    Outcome::Failure,
+                    "account_locked",
+                ))
+                .await?;
+            return Err(AuthError::Locked {
+                until: user.locked_until.unwrap_or(now),
+            });
+        }
+        match verification {
+            Verification::Mismatch => {
+                self.record_failure(&user, state, actor, "invalid_credentials")
+                    .await?;
+                Err(AuthError::InvalidCredentials)
+            }
+            Verification::Match { needs_rehash } => {
+                if needs_rehash {
+                    // Parameters were raised since this hash was made: store a stronger
+                    // hash of the same password. Best effort; the sign-in does not depend on it.
+                    if let Ok(stronger) = self.hash(rehash_source).await {
+                        let _ = self.store.set_password(user.id, &stronger.0, now).await;
+                    }
+                }
+                let (token, hash) =
+                    token::generate(TokenKind::MfaPending).map_err(|_| AuthError::Crypto)?;
+                self.store
+                    .create_mfa_challenge(&hash.0, user.id, now + MFA_CHALLENGE_SECS)
+                    .await?;
+                self.audit
+                    .record(events::password_attempt(
+                        self.now_ms(),
+                        actor,
+                        Outcome::Success,
+                        "mfa_required",
+                    ))
+                    .await?;
+                Ok(MfaChallenge {
+                    token,
+                    methods: vec!["totp"],
+                })
+            }
+        }
+    }
+
+    async fn record_failure(
+        &self,
+        user: &UserRecord,
+        state: LockState,
+        actor: Actor,
+        status: &str,
+    ) -> Result<(), AuthError> {
+        let outcome = self.lockout.record_failure(state, self.now());
+        self.store
+            .set_sign_in_failures(user.id, outcome.state.failures, outcome.state.locked_until)
+            .await?;
+        self.audit
+            .record(events::password_attempt(
+                self.now_ms(),
+                actor.clone(),
+                Outcome::Failure,
+                status,
+            ))
+            .await?;
+        if outcome.locked_now {
+            let until = outcome.state.locked_until.unwrap_or_default();
+            self.audit
+                .record(events::account_locked(
+                    self.now_ms(),
+                    Actor::system(),
+                    user,
+                    until,
+                ))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Step two: a TOTP code. On success, a new session.
+    pub async fn complete_totp(
+        &self,
+        mfa_token: &str,
+        code: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<NewSession, AuthError> {
+        let ip_text = ip.map(|i| i.to_string());
+        let ip_str = ip_text.as_deref();
+        let now = self.now();
+        let user_id = if token::looks_like(TokenKind::MfaPending, mfa_token) {
+            self.store
+                .take_mfa_challenge(&token::hash(mfa_token).0, now)
+                .await?
+        } else {
+            None
+        };
+        let Some(user) = (match user_id {
+            Some(id) => self.store.user_by_id(id).await?,
+            None => None,
+        }) else {
+            self.audit
+                .record(events::mfa_attempt(
+                    self.now_ms(),
+                    events::anonymous(ip_str),
+                    "totp",
+                    Outcome::Failure,
+                    "invalid_mfa_token",
+                ))
+                .await?;
+            return Err(AuthError::InvalidMfa);
+        };
+        let actor = events::person(&user, None, ip_str);
+        let state = LockState {
+            failures: user.failed_attempts,
+            locked_until: user.locked_until,
+        };
+        if user.disabled_at.is_some() || self.lockout.is_locked(state, now) {
+            self.audit
+                .record(events::mfa_attempt(
+                    self.now_ms(),
+                    actor,
+                    "totp",
+                    Outcome::Failure,
+                    "account_unavailable",
+                ))
+                .await?;
+            return Err(AuthError::InvalidMfa);
+        }
+        let sealed = user.totp_sealed.as_deref().ok_or(AuthError::InvalidMfa)?;
+        let secret_bytes = self
+            .totp_key
+            .open(sealed, &totp_context(user.id))
+            .map_err(|_| AuthError::Crypto)?;
+        let secret = TotpSecret::from_bytes(&secret_bytes).map_err(|_| AuthError::Crypto)?;
+        let last_step = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
+        let step = match secret.verify(code, now, last_step) {
+            Ok(step) => step,
+            Err(rejection) => {
+                let status = match rejection {
+                    TotpRejection::Invalid => "invalid_code",
+                    TotpRejection::Replayed => "replayed_code",
+                };
+                self.record_failure(&user, state, actor, status).await?;
+                return Err(match rejection {
+                    TotpRejection::Invalid => AuthError::InvalidMfa,
+                    TotpRejection::Replayed => AuthError::MfaReplayed,
+                });
+            }
+        };
+        // Atomic in the store: two requests with the same code cannot both pass.
+        if !self
+            .store
+            .advance_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX))
+            .await?
+        {
+            self.record_failure(&user, state, actor, "replayed_code")
+                .await?;
+            return Err(AuthError::MfaReplayed);
+        }
+        let (token, hash) = token::generate(TokenKind::Session).map_err(|_| AuthError::Crypto)?;
+        let session = SessionRecord {
+            id: Uuid::new_v4(),
+            user_id: user.id,
+            created_at: now,
+            last_seen: now,
+            mfa_at: now,
+            ip: ip_text.clone(),
+            ended_at: None,
+            end_reason: None,
+        };
+        self.store.create_session(&session, &hash.0).await?;
+        self.store.record_sign_in(user.id, now).await?;
+        let recorded = self
+            .audit
+            .record(events::mfa_attempt(
+                self.now_ms(),
+                events::person(&user, Some(&session), ip_str),
+                "totp",
+                Outcome::Success,
+                "signed_in",
+            ))
+            .await;
+        if let Err(e) = recorded {
+            let _ = self
+                .store
+                .end_session(session.id, now, "audit_unavailable")
+                .await;
+            return Err(e.into());
+        }
+        let expires_at = self.limits.expires_at(times(&session));
+        Ok(NewSession {
+            token,
+            session,
+            user,
+            expires_at,
+        })
+    }
+
+    /// Who presents `token`: a live session or a valid service token.
+    pub async fn authenticate(
+        &self,
+        token_text: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<Principal, AuthError> {
+        let now = self.now();
+        if token::looks_like(TokenKind::Session, token_text) {
+            let Some((session, user)) = self
+                .store
+                .session_by_token(&token::hash(token_text).0)
+                .await?
+            else {
+                return Err(AuthError::Unauthenticated);
+            };
+            if user.disabled_at.is_some() {
+                return Err(AuthError::Unauthenticated);
+            }
+            let reason = match self.limits.state(times(&session), now) {
+                SessionState::Active => None,
+                SessionState::IdleExpired => Some("idle_timeout"),
+                SessionState::AbsoluteExpired => Some("absolute_timeout"),
+            };
+            if let Some(reason) = reason {
+                if self.store.end_session(session.id, now, reason).await? {
+                    let ip_text = ip.map(|i| i.to_string());
+                    self.audit
+                        .record(events::session_ended(
+                            self.now_ms(),
+                            events::person(&user, Some(&session), ip_text.as_deref()),
+                            &session,
+                            reason,
+                        ))
+                        .await?;
+                }
+                return Err(AuthError::Unauthenticated);
+            }
+            if now - session.last_seen >= TOUCH_EVERY_SECS {
+                self.store.touch_session(session.id, now).await?;
+            }
+            let role = user
+                .role
+                .parse::<Role>()
+                .map_err(|_| AuthError::Unauthenticated)?;
+            let mut touched = session;
+            touched.last_seen = touched.last_seen.max(now);
+            let expires_at = self.limits.expires_at(times(&touched));
+            return Ok(Principal::Person(Box::new(PersonPrincipal {
+                role,
+                user,
+                session: touched,
+                expires_at,
+            })));
+        }
+        if token::looks_like(TokenKind::Service, token_text) {
+            let Some(record) = self
+                .store
+                .service_token_by_hash(&token::hash(token_text).0)
+                .await?
+            else {
+                return Err(AuthError::Unauthenticated);
+            };
+            if record.revoked_at.is_some() || now >= record.expires_at {
+                return Err(AuthError::Unauthenticated);
+            }
+            let role = record
+                .role
+                .parse::<Role>()
+                .map_err(|_| AuthError::Unauthenticated)?;
+            if record
+                .last_used_at
+                .is_none_or(|t| now - t >= TOUCH_EVERY_SECS)
+            {
+                self.store.touch_service_token(record.id, now).await?;
+            }
+            return Ok(Principal::Service(ServicePrincipal {
+                role,
+                token: record,
+            }));
+        }
+        Err(AuthError::Unauthenticated)
+    }
+
+    /// Ends the caller's session.
+    pub async fn logout(
+        &self,
+        principal: &PersonPrincipal,
+        ip: Option<IpAddr>,
+    ) -> Result<(), AuthError> {
+        let now = self.now();
+        if self
+            .store
+            .end_session(principal.session.id, now, "logout")
+            .await?
+        {
+            let ip_text = ip.map(|i| i.to_string());
+            self.audit
+                .record(events::session_ended(
+                    self.now_ms(),
+                    events::person(
+                        &principal.user,
+                        Some(&principal.session),
+                        ip_text.as_deref(),
+                    ),
+                    &principal.session,
+                    "logout",
+                ))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Disables a person: every session and pending sign-in ends at once.
+    pub async fn disable_user(
+        &self,
+        actor: Actor,
+        username: &str,
+    ) -> Result<UserRecord, AuthError> {
+        let user = self
+            .store
+            .user_by_name(username)
+            .await?
+            .ok_or(AuthError::NotFound)?;
+        let sessions = self.store.live_sessions(user.id).await?.len();
+        self.store.disable_user(user.id, self.now()).await?;
+        self.audit
+            .record(events::account_disabled(
+                self.now_ms(),
+                actor,
+                &user,
+                sessions,
+            ))
+            .await?;
+        Ok(user)
+    }
+
+    /// Creates a service token for an integration; the token is shown once.
+    pub async fn create_service_token(
+        &self,
+        actor: Actor,
+        name: &str,
+        role: Role,
+        days: i64,
+    ) -> Result<(SecretString, ServiceTokenRecord), AuthError> {
+        check_username(name).map_err(|_| {
+            AuthError::Invalid(
+                "token names have 3 to 64 characters: lower-case letters, digits, '.', '_' or '-'"
+                    .into(),
+            )
+        })?;
+        if role.is_person() {
+            return Err(AuthError::Invalid(format!(
+                "`{role}` is a person role; service tokens are integration or payment_service"
+            )));
+        }
+        if !(1..=3650).contains(&days) {
+            return Err(AuthError::Invalid(
+                "a token lives between 1 and 3650 days".into(),
+            ));
+        }
+        let (token, hash) = token::generate(TokenKind::Service).map_err(|_| AuthError::Crypto)?;
+        let now = self.now();
+        let record = ServiceTokenRecord {
+            id: Uuid::new_v4(),
+            name: name.to_owned(),
+            role: role.as_str().to_owned(),
+            created_at: now,
+            expires_at: now + days * 86_400,
+            revoked_at: None,
+            last_used_at: None,
+        };
+        self.store.create_service_token(&record, &hash.0).await?;
+        self.audit
+            .record(events::service_token_created(
+                self.now_ms(),
+                actor,
+                name,
+                role.as_str(),
+                &record.id.to_string(),
+            ))
+            .await?;
+        Ok((token, record))
+    }
+
+    /// Records that `principal` was refused `action` on a resource.
+    pub async fn record_denial(
+        &self,
+        principal: &Principal,
+        ip: Option<IpAddr>,
+        action: &str,
+        kind: &str,
+        id: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let ip_text = ip.map(|i| i.to_string());
+        self.audit
+            .record(events::access_denied(
+                self.now_ms(),
+                principal.actor(ip_text.as_deref()),
+                action,
+                kind,
+                id,
+            ))
+            .await?;
+        Ok(())
+    }
+}
+
+fn times(session: &SessionRecord) -> SessionTimes {
+    SessionTimes {
+        created: session.created_at,
+        last_seen: session.last_seen,
+        mfa_at: session.mfa_at,
+    }
+}

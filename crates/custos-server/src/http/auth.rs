@@ -1,0 +1,255 @@
+//! Sign-in, second factor, sign-out and "who am I".
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{AuthError, Principal};
+use crate::authz::{Action, Resource};
+use crate::http::caller::{Caller, ClientIp, SESSION_COOKIE};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// Maps an authentication failure to the contract's error answer.
+pub fn auth_error(e: AuthError) -> ApiError {
+    let message = e.to_string();
+    let (status, code) = match &e {
+        AuthError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+        AuthError::Locked { .. } => (StatusCode::LOCKED, "account_locked"),
+        AuthError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+        AuthError::InvalidMfa => (StatusCode::UNAUTHORIZED, "invalid_mfa"),
+        AuthError::MfaReplayed => (StatusCode::UNAUTHORIZED, "mfa_code_replayed"),
+        AuthError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthorized"),
+        AuthError::PasswordRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "weak_password"),
+        AuthError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+        AuthError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        AuthError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+        AuthError::Audit(_) => (StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable"),
+        AuthError::Store(cause) => return ApiError::unavailable(cause),
+        AuthError::Crypto => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+    };
+    ApiError::new(status, code, message)
+}
+
+fn auth_error_response(e: AuthError) -> Response {
+    let retry_after = match &e {
+        AuthError::Throttled { retry_after } => Some(*retry_after),
+        _ => None,
+    };
+    let mut response = auth_error(e).into_response();
+    if let Some(secs) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        response.headers_mut().insert(RETRY_AFTER, secs);
+    }
+    response
+}
+
+/// Step one of a sign-in.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Username.
+    pub username: String,
+    /// Password.
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// A correct password: the second factor is next.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Always `mfa_required`: every person completes MFA.
+    #[schema(example = "mfa_required")]
+    pub status: &'static str,
+    /// Single-use token for the MFA step, valid five minutes.
+    pub mfa_token: String,
+    /// Factors available, e.g. `["totp"]`.
+    pub methods: Vec<&'static str>,
+}
+
+/// Sign in, step one: the password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Password accepted; MFA required", body = LoginResponse),
+        (status = 401, description = "Wrong username or password", body = ErrorBody),
+        (status = 423, description = "Account locked", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address", body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<LoginRequest>,
+) -> Response {
+    match state
+        .auth()
+        .begin_sign_in(&body.username, body.password, ip)
+        .await
+    {
+        Ok(challenge) => Json(LoginResponse {
+            status: "mfa_required",
+            mfa_token: challenge.token.expose_secret().to_owned(),
+            methods: challenge.methods,
+        })
+        .into_response(),
+        Err(e) => auth_error_response(e),
+    }
+}
+
+/// Step two with a TOTP code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpRequest {
+    /// From the login answer.
+    #[schema(value_type = String)]
+    pub mfa_token: SecretString,
+    /// Six digits from the authenticator.
+    #[schema(value_type = String, example = "123456")]
+    pub code: SecretString,
+}
+
+/// A new session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionResponse {
+    /// Bearer token for API clients; browsers get the same in an HttpOnly cookie.
+    pub session_token: String,
+    /// Public id of the session.
+    pub session_id: String,
+    /// When it ends if unused (RFC 3339).
+    pub expires_at: String,
+}
+
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Sign in, step two: a TOTP code, accepted once.
+#[utoipa::path(post, path = "/api/v1/auth/mfa/totp", tag = "auth", request_body = TotpRequest,
+    responses(
+        (status = 200, description = "Signed in; also sets the session cookie", body = SessionResponse),
+        (status = 401, description = "Wrong, expired or replayed code", body = ErrorBody)))]
+pub async fn mfa_totp(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<TotpRequest>,
+) -> Response {
+    match state
+        .auth()
+        .complete_totp(
+            body.mfa_token.expose_secret(),
+            body.code.expose_secret(),
+            ip,
+        )
+        .await
+    {
+        Ok(new) => {
+            let max_age = state.auth().limits().absolute_secs;
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
+                new.token.expose_secret()
+            );
+            let mut response = Json(SessionResponse {
+                session_token: new.token.expose_secret().to_owned(),
+                session_id: new.session.id.to_string(),
+                expires_at: rfc3339(new.expires_at),
+            })
+            .into_response();
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(SET_COOKIE, value);
+            }
+            response
+        }
+        Err(e) => auth_error_response(e),
+    }
+}
+
+/// End the current session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Service tokens have no session", body = ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> Response {
+    let Principal::Person(person) = &caller.principal else {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_a_session",
+            "Service tokens have no session to end.",
+        )
+        .into_response();
+    };
+    if let Err(e) = state.auth().logout(person, caller.ip).await {
+        return auth_error_response(e);
+    }
+    let clear = format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let Ok(value) = HeaderValue::from_str(&clear) {
+        response.headers_mut().insert(SET_COOKIE, value);
+    }
+    response
+}
+
+/// The caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// `person` or `service`.
+    pub kind: &'static str,
+    /// Username or token name.
+    pub name: String,
+    /// Role.
+    pub role: String,
+    /// Team, for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// The session, for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<MeSession>,
+}
+
+/// The current session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeSession {
+    /// Public id.
+    pub id: String,
+    /// When it ends if unused (RFC 3339).
+    pub expires_at: String,
+    /// Last MFA (RFC 3339).
+    pub mfa_at: String,
+}
+
+/// Who am I: identity, role and session expiry.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 401, description = "Not signed in", body = ErrorBody)))]
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
+    super::authorize(&state, &caller, Action::ReadSelf, &Resource::Caller, "self").await?;
+    Ok(Json(match &caller.principal {
+        Principal::Person(p) => Me {
+            kind: "person",
+            name: p.user.username.clone(),
+            role: p.role.as_str().to_owned(),
+            team: p.user.team.clone(),
+            session: Some(MeSession {
+                id: p.session.id.to_string(),
+                expires_at: rfc3339(p.expires_at),
+                mfa_at: rfc3339(p.session.mfa_at),
+            }),
+        },
+        Principal::Service(s) => Me {
+            kind: "service",
+            name: s.token.name.clone(),
+            role: s.role.as_str().to_owned(),
+            team: None,
+            session: None,
+        },
+    }))
+}

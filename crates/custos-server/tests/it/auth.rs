@@ -1,0 +1,568 @@
+//! Sign-in, sessions, lockout, offboarding and access to the audit trail, through
+//! the real HTTPS API. TOTP codes are computed independently, with `oathtool`.
+
+use std::process::Command;
+
+use custos_audit::Actor;
+use custos_auth::role::Role;
+use custos_server::clock::Clock as _;
+use custos_store::{AccountStore as _, AuditStore as _};
+use custos_testkit::{TestDatabase, TestServer};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "violet-kettle-47-harbor";
+
+/// A person created through the auth service; returns their TOTP secret (base32).
+pub async fn create_person(server: &TestServer, username: &str, role: Role) -> String {
+    let account = server
+        .server()
+        .state()
+        .auth()
+        .create_user(
+            Actor::system(),
+            username,
+            role,
+            Some("billing".into()),
+            SecretString::from(PASSWORD.to_owned()),
+        )
+        .await
+        .unwrap();
+    let uri = account.totp_uri.expose_secret().to_owned();
+    uri.split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// The TOTP code at the server's current time, computed by oathtool.
+pub fn totp(server: &TestServer, secret: &str) -> String {
+    let now = server.clock().unix_now().0;
+    let out = Command::new("oathtool")
+        .args(["--totp", "-b", &format!("--now=@{now}"), secret])
+        .output()
+        .expect("oathtool is installed (scripts/ensure-deps)");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+pub async fn post(server: &TestServer, path: &str, body: Value) -> reqwest::Response {
+    server
+        .client()
+        .post(server.url(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn login(server: &TestServer, username: &str, password: &str) -> reqwest::Response {
+    post(
+        server,
+        "/api/v1/auth/login",
+        json!({ "username": username, "password": password }),
+    )
+    .await
+}
+
+/// A full sign-in; returns the session token.
+pub async fn sign_in(server: &TestServer, username: &str, secret: &str) -> String {
+    let step: Value = login(server, username, PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(step["status"], "mfa_required", "{step}");
+    let done = post(
+        server,
+        "/api/v1/auth/mfa/totp",
+        json!({ "mfa_token": step["mfa_token"], "code": totp(server, secret) }),
+    )
+    .await;
+    assert_eq!(done.status(), 200);
+    done.json::<Value>().await.unwrap()["session_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+pub async fn get_as(server: &TestServer, path: &str, token: &str) -> reqwest::Response {
+    server
+        .client()
+        .get(server.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn error_code(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    (
+        status,
+        body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+async fn a_person_signs_in_with_totp_once(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let secret = create_person(&server, "alice", Role::Agent).await;
+
+    let step = login(&server, "alice", PASSWORD).await;
+    assert_eq!(step.status(), 200);
+    let step: Value = step.json().await.unwrap();
+    assert_eq!(step["methods"], json!(["totp"]));
+    let code = totp(&server, &secret);
+    let done = post(
+        &server,
+        "/api/v1/auth/mfa/totp",
+        json!({ "mfa_token": step["mfa_token"], "code": code }),
+    )
+    .await;
+    assert_eq!(done.status(), 200);
+    let cookie = done.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for part in [
+        "__Host-custos_session=",
+        "Secure",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/",
+    ] {
+        assert!(cookie.contains(part), "{part} in {cookie}");
+    }
+    let token = done.json::<Value>().await.unwrap()["session_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me: Value = get_as(&server, "/api/v1/me", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            me["kind"].as_str(),
+            me["name"].as_str(),
+            me["role"].as_str()
+        ),
+        (Some("person"), Some("alice"), Some("agent"))
+    );
+    assert!(me["session"]["expires_at"].is_string());
+
+    // The same code, with a fresh password step, is refused: a code works once.
+    let again: Value = login(&server, "alice", PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let replay = post(
+        &server,
+        "/api/v1/auth/mfa/totp",
+        json!({ "mfa_token": again["mfa_token"], "code": code }),
+    )
+    .await;
+    assert_eq!(
+        error_code(replay).await,
+        (401, "mfa_code_replayed".to_owned())
+    );
+    // An MFA step token works once too.
+    let reuse = post(
+        &server,
+        "/api/v1/auth/mfa/totp",
+        json!({ "mfa_token": step["mfa_token"], "code": code }),
+    )
+    .await;
+    assert_eq!(error_code(reuse).await, (401, "invalid_mfa".to_owned()));
+    server.stop().await;
+}
+
+async fn unknown_users_and_wrong_passwords_get_one_answer(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    create_person(&server, "alice", Role::Agent).await;
+    let wrong = login(&server, "alice", "not-the-password-1").await;
+    let unknown = login(&server, "mallory", "not-the-password-1").await;
+    let (a, b) = (wrong.status(), unknown.status());
+    let (wrong, unknown): (Value, Value) =
+        (wrong.json().await.unwrap(), unknown.json().await.unwrap());
+    assert_eq!((a.as_u16(), b.as_u16()), (401, 401));
+    assert_eq!(wrong, unknown, "no user enumeration");
+    assert_eq!(wrong["error"]["code"], "invalid_credentials");
+    server.stop().await;
+}
+
+async fn ten_failures_lock_the_account_even_against_the_right_password(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let secret = create_person(&server, "bob", Role::Agent).await;
+    for _ in 0..10 {
+        server.clock().advance(time::Duration::seconds(3));
+        assert_eq!(
+            login(&server, "bob", "wrong-password-123").await.status(),
+            401
+        );
+    }
+    server.clock().advance(time::Duration::seconds(3));
+    assert_eq!(
+        error_code(login(&server, "bob", PASSWORD).await).await,
+        (423, "account_locked".to_owned())
+    );
+    server.clock().advance(time::Duration::minutes(29));
+    assert_eq!(
+        login(&server, "bob", PASSWORD).await.status(),
+        423,
+        "still locked before 30 minutes"
+    );
+    server.clock().advance(time::Duration::minutes(2));
+    sign_in(&server, "bob", &secret).await;
+    let store = server.server().state().store();
+    let lock_events = store.audit_entries(0, 10_000).await.unwrap();
+    assert!(lock_events.iter().any(|e| e.index.action == "account.lock"));
+    server.stop().await;
+}
+
+async fn sessions_expire_when_idle_and_after_twelve_hours(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let secret = create_person(&server, "carol", Role::Supervisor).await;
+    let idle = sign_in(&server, "carol", &secret).await;
+    server.clock().advance(time::Duration::minutes(14));
+    assert_eq!(get_as(&server, "/api/v1/me", &idle).await.status(), 200);
+    server.clock().advance(time::Duration::minutes(15));
+    assert_eq!(
+        get_as(&server, "/api/v1/me", &idle).await.status(),
+        401,
+        "15 idle minutes end it"
+    );
+
+    server.clock().advance(time::Duration::seconds(31)); // a fresh TOTP step
+    let busy = sign_in(&server, "carol", &secret).await;
+    for _ in 0..71 {
+        server.clock().advance(time::Duration::minutes(10));
+        assert_eq!(get_as(&server, "/api/v1/me", &busy).await.status(), 200);
+    }
+    server.clock().advance(time::Duration::minutes(10));
+    assert_eq!(
+        get_as(&server, "/api/v1/me", &busy).await.status(),
+        401,
+        "12 hours end it, used or not"
+    );
+    let ends: Vec<String> = server
+        .server()
+        .state()
+        .store()
+        .audit_entries(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.index.action == "auth.session_end")
+        .map(|e| String::from_utf8(e.payload).unwrap())
+        .collect();
+    assert!(
+        ends.iter().any(|p| p.contains("idle_timeout"))
+            && ends.iter().any(|p| p.contains("absolute_timeout"))
+    );
+    server.stop().await;
+}
+
+async fn disabling_a_person_ends_access_at_once(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let secret = create_person(&server, "dave", Role::Agent).await;
+    let token = sign_in(&server, "dave", &secret).await;
+    assert_eq!(get_as(&server, "/api/v1/me", &token).await.status(), 200);
+    server
+        .server()
+        .state()
+        .auth()
+        .disable_user(Actor::system(), "dave")
+        .await
+        .unwrap();
+    assert_eq!(get_as(&server, "/api/v1/me", &token).await.status(), 401);
+    server.clock().advance(time::Duration::seconds(31));
+    assert_eq!(
+        login(&server, "dave", PASSWORD).await.status(),
+        401,
+        "a disabled account cannot sign in"
+    );
+    server.stop().await;
+}
+
+async fn logout_and_cookie_sessions_with_csrf_protection(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let secret = create_person(&server, "erin", Role::Agent).await;
+    let token = sign_in(&server, "erin", &secret).await;
+    let cookie = format!("__Host-custos_session={token}");
+    let me = server
+        .client()
+        .get(server.url("/api/v1/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200, "the cookie authenticates");
+    let forged = server
+        .client()
+        .post(server.url("/api/v1/auth/logout"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(forged).await, (403, "csrf_rejected".to_owned()));
+    let origin = server.url("");
+    let own = server
+        .client()
+        .post(server.url("/api/v1/auth/logout"))
+        .header("cookie", &cookie)
+        .header("origin", origin.trim_end_matches('/'))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 204);
+    assert!(
+        own.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        get_as(&server, "/api/v1/me", &token).await.status(),
+        401,
+        "signed out"
+    );
+    server.stop().await;
+}
+
+async fn sign_in_attempts_are_throttled_per_address(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let mut last = None;
+    for _ in 0..11 {
+        last = Some(login(&server, "nobody", "whatever-password-1").await);
+    }
+    let last = last.unwrap();
+    assert_eq!(last.status(), 429);
+    assert!(last.headers().contains_key("retry-after"));
+    server.stop().await;
+}
+
+async fn only_permitted_roles_read_the_audit_trail(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let officer = create_person(&server, "olivia", Role::SecurityOfficer).await;
+    let agent = create_person(&server, "andy", Role::Agent).await;
+    let officer_token = sign_in(&server, "olivia", &officer).await;
+    server.clock().advance(time::Duration::seconds(31));
+    let agent_token = sign_in(&server, "andy", &agent).await;
+
+    assert_eq!(
+        get_as(&server, "/api/v1/audit/events?actor=andy", &agent_token)
+            .await
+            .status(),
+        403
+    );
+    let page: Value = get_as(&server, "/api/v1/audit/events?limit=500", &officer_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"]["metadata"]["event_code"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"access.denied"),
+        "the agent's refusal is on record: {actions:?}"
+    );
+    assert!(actions.contains(&"auth.mfa"));
+    let filtered: Value = get_as(
+        &server,
+        "/api/v1/audit/events?actor=andy&action=auth.mfa",
+        &officer_token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(filtered["events"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        filtered["events"][0]["event"]["actor"]["user"]["name"],
+        "andy"
+    );
+    let paged: Value = get_as(&server, "/api/v1/audit/events?limit=2", &officer_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cursor = paged["next_cursor"].as_u64().unwrap();
+    let next: Value = get_as(
+        &server,
+        &format!("/api/v1/audit/events?limit=2&cursor={cursor}"),
+        &officer_token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(next["events"][0]["seq"].as_u64().unwrap() < cursor);
+    assert_eq!(
+        get_as(
+            &server,
+            "/api/v1/audit/events?since=yesterday",
+            &officer_token
+        )
+        .await
+        .status(),
+        400
+    );
+    assert_eq!(server.get("/api/v1/audit/events").await.status(), 401);
+    let reads = server
+        .server()
+        .state()
+        .store()
+        .audit_entries(0, 10_000)
+        .await
+        .unwrap();
+    assert!(
+        reads
+            .iter()
+            .filter(|e| e.index.action == "audit.read")
+            .count()
+            >= 3,
+        "every read is recorded"
+    );
+    server.stop().await;
+}
+
+async fn service_tokens_authenticate_integrations(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let (token, _) = server
+        .server()
+        .state()
+        .auth()
+        .create_service_token(Actor::system(), "genesys", Role::Integration, 30)
+        .await
+        .unwrap();
+    let me: Value = get_as(&server, "/api/v1/me", token.expose_secret())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (me["kind"].as_str(), me["role"].as_str()),
+        (Some("service"), Some("integration"))
+    );
+    assert_eq!(
+        get_as(&server, "/api/v1/audit/events", token.expose_secret())
+            .await
+            .status(),
+        403
+    );
+    server.clock().advance(time::Duration::days(31));
+    assert_eq!(
+        get_as(&server, "/api/v1/me", token.expose_secret())
+            .await
+            .status(),
+        401,
+        "expired"
+    );
+    server.stop().await;
+}
+
+/// Passwords, TOTP secrets, MFA step tokens and session tokens never reach the
+/// audit trail or the stored account rows in clear.
+async fn no_credential_reaches_the_trail_or_the_store(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let secret = create_person(&server, "frank", Role::Admin).await;
+    let step: Value = login(&server, "frank", PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mfa_token = step["mfa_token"].as_str().unwrap().to_owned();
+    let done: Value = post(
+        &server,
+        "/api/v1/auth/mfa/totp",
+        json!({ "mfa_token": mfa_token, "code": totp(&server, &secret) }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let session = done["session_token"].as_str().unwrap().to_owned();
+    let _ = login(&server, "frank", "a-typo-password-9").await;
+    let state = server.server().state();
+    let mut haystack = String::new();
+    for entry in state.store().audit_entries(0, 10_000).await.unwrap() {
+        haystack.push_str(&String::from_utf8_lossy(&entry.payload));
+        haystack.push_str(&format!("{:?}", entry.index));
+    }
+    let user = state.store().user_by_name("frank").await.unwrap().unwrap();
+    haystack.push_str(&format!("{user:?}"));
+    haystack.push_str(&String::from_utf8_lossy(
+        user.totp_sealed.as_deref().unwrap(),
+    ));
+    for canary in [
+        PASSWORD,
+        "a-typo-password-9",
+        secret.as_str(),
+        mfa_token.as_str(),
+        session.as_str(),
+    ] {
+        assert!(
+            !haystack.contains(canary),
+            "a credential reached the trail or the store"
+        );
+    }
+    server.stop().await;
+}
+
+/// The stored hash is a standard Argon2id PHC string: an independent
+/// implementation (Python's argon2-cffi, over libargon2) verifies it.
+async fn password_hashes_verify_with_an_independent_argon2(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    create_person(&server, "gina", Role::Auditor).await;
+    let hash = server
+        .server()
+        .state()
+        .store()
+        .user_by_name("gina")
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    let check = |password: &str| {
+        Command::new("python3")
+            .args(["-c", "import sys; from argon2 import PasswordHasher; PasswordHasher().verify(sys.argv[1], sys.argv[2])", &hash, password])
+            .status()
+            .expect("python3 runs")
+            .success()
+    };
+    assert!(
+        check(PASSWORD),
+        "argon2-cffi must accept the right password (scripts/ensure-deps installs it)"
+    );
+    assert!(!check("violet-kettle-47-harbox"));
+    server.stop().await;
+}
+
+custos_testkit::test_on_both_stores!(
+    a_person_signs_in_with_totp_once,
+    unknown_users_and_wrong_passwords_get_one_answer,
+    ten_failures_lock_the_account_even_against_the_right_password,
+    sessions_expire_when_idle_and_after_twelve_hours,
+    disabling_a_person_ends_access_at_once,
+    logout_and_cookie_sessions_with_csrf_protection,
+    sign_in_attempts_are_throttled_per_address,
+    only_permitted_roles_read_the_audit_trail,
+    service_tokens_authenticate_integrations,
+    no_credential_reaches_the_trail_or_the_store,
+    password_hashes_verify_with_an_independent_argon2,
+);
