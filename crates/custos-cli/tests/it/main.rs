@@ -6,6 +6,7 @@
     reason = "test code: a broken assumption must fail the test loudly"
 )]
 
+mod accounts;
 mod audit;
 mod config_check;
 mod help;

@@ -10,14 +10,14 @@ use tokio::io::{AsyncBufReadExt as _, BufReader, Lines};
 use tokio::process::{Child, ChildStdout};
 
 /// A `custos serve` child process and what it printed before it was ready.
-struct Serving {
+pub(crate) struct Serving {
     child: Child,
     stdout: Lines<BufReader<ChildStdout>>,
     printed: Vec<String>,
-    base_url: String,
+    pub(crate) base_url: String,
 }
 
-async fn serve(data_dir: &Path, extra: &[&str]) -> Serving {
+pub(crate) async fn serve(data_dir: &Path, extra: &[&str]) -> Serving {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_custos"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
@@ -72,7 +72,7 @@ impl Serving {
     }
 
     /// Sends SIGTERM and expects a clean exit.
-    async fn terminate(mut self) {
+    pub(crate) async fn terminate(mut self) {
         let pid = self.child.id().unwrap();
         let status = std::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])

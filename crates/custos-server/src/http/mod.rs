@@ -9,6 +9,7 @@ pub mod health;
 mod layers;
 pub mod metrics;
 pub mod openapi;
+pub mod setup;
 
 use axum::Router;
 use utoipa::OpenApi as _;
@@ -29,6 +30,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(audit_trail::list_events))
+        .routes(routes!(setup::redeem))
         .split_for_parts()
 }
 

@@ -77,3 +77,80 @@ custos_testkit::test_on_both_stores!(
     a_setup_link_expires_after_a_day,
     no_link_once_setup_is_complete,
 );
+
+mod redeem {
+    use custos_testkit::{TestDatabase, TestServer};
+    use secrecy::ExposeSecret as _;
+    use serde_json::{Value, json};
+
+    use crate::auth::{PASSWORD, post, sign_in};
+
+    async fn the_link_creates_the_first_admin_once(db: TestDatabase) {
+        let server = TestServer::start_on(db, &[]).await;
+        let url = server
+            .report()
+            .setup_url
+            .as_ref()
+            .unwrap()
+            .expose_secret()
+            .to_owned();
+        let token = super::token_of(&url);
+
+        let weak = post(
+            &server,
+            "/api/v1/setup",
+            json!({ "token": token, "username": "root.admin", "password": "password1234" }),
+        )
+        .await;
+        assert_eq!(
+            weak.status(),
+            422,
+            "a weak password is refused before the link is spent"
+        );
+
+        let made = post(
+            &server,
+            "/api/v1/setup",
+            json!({ "token": token, "username": "root.admin", "password": PASSWORD }),
+        )
+        .await;
+        assert_eq!(made.status(), 200);
+        let made: Value = made.json().await.unwrap();
+        assert_eq!(made["role"], "admin");
+        assert!(made["totp_qr_svg"].as_str().unwrap().contains("<svg"));
+        let secret = made["totp_uri"]
+            .as_str()
+            .unwrap()
+            .split("secret=")
+            .nth(1)
+            .unwrap()
+            .split('&')
+            .next()
+            .unwrap()
+            .to_owned();
+        let session = sign_in(&server, "root.admin", &secret).await;
+        let me: Value = crate::auth::get_as(&server, "/api/v1/me", &session)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["role"], "admin");
+
+        let again = post(
+            &server,
+            "/api/v1/setup",
+            json!({ "token": token, "username": "second.admin", "password": PASSWORD }),
+        )
+        .await;
+        assert_eq!(again.status(), 401, "the link works once");
+        let db = server.stop_keeping_database().await;
+        let restarted = TestServer::start_on(db, &[]).await;
+        assert!(
+            restarted.report().setup_url.is_none(),
+            "setup is closed once an admin exists"
+        );
+        restarted.stop().await;
+    }
+
+    custos_testkit::test_on_both_stores!(the_link_creates_the_first_admin_once);
+}
