@@ -762,8 +762,10 @@ async fn stopping_with_the_collector_down_keeps_the_backlog(db: TestDatabase) {
     wait_for_action(&store, "audit.sink_down").await;
     let started = Instant::now();
     let db = server.stop_keeping_database().await;
+    // A liveness bound, not a timing target: generous for a loaded CI machine, yet
+    // shorter than the 30 s retry backoff shutdown must not wait out.
     assert!(
-        started.elapsed() < Duration::from_secs(3),
+        started.elapsed() < Duration::from_secs(10),
         "shutdown waited {:?} for a collector that is down",
         started.elapsed()
     );
@@ -779,8 +781,9 @@ async fn stopping_with_the_collector_down_keeps_the_backlog(db: TestDatabase) {
     db.cleanup().await;
 }
 
-/// An endpoint that accepts connections and never answers holds shutdown no
-/// longer than the drain bound (3 s) plus a little.
+/// An endpoint that accepts connections and never answers does not hold
+/// shutdown: it ends after the drain bound (3 s) and a margin, well inside the
+/// generous liveness bound asserted here.
 async fn a_hanging_endpoint_does_not_hold_shutdown(db: TestDatabase) {
     let pki = Pki::generate();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -807,7 +810,7 @@ async fn a_hanging_endpoint_does_not_hold_shutdown(db: TestDatabase) {
     let started = Instant::now();
     let db = server.stop_keeping_database().await;
     assert!(
-        started.elapsed() < Duration::from_secs(6),
+        started.elapsed() < Duration::from_secs(20),
         "shutdown waited {:?} for a silent endpoint",
         started.elapsed()
     );
