@@ -8,6 +8,7 @@ pub mod authz;
 pub mod clock;
 pub mod config;
 pub mod datadir;
+pub mod demo;
 pub mod http;
 pub mod keys;
 mod listener;

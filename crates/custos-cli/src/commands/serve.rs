@@ -64,7 +64,9 @@ async fn serve(config: custos_server::config::Config, demo: bool) -> ExitCode {
         );
     }
     println!("Custos is listening on {}", server.base_url());
-    if let Some(url) = &report.setup_url {
+    // The demo creates an administrator, which retires the setup link: seed first.
+    let seeded = demo && print_demo(&server).await;
+    if let Some(url) = report.setup_url.as_ref().filter(|_| !seeded) {
         // Printed to the operator's terminal only: the link is a one-time secret and
         // never goes to the log.
         println!(
@@ -72,15 +74,50 @@ async fn serve(config: custos_server::config::Config, demo: bool) -> ExitCode {
             url.expose_secret()
         );
     }
-    if demo {
-        println!(
-            "--demo: this build has no accounts or customers to seed yet; the demo grows with them."
-        );
-    }
     wait_for_signal().await;
     println!("Shutting down…");
     server.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Seeds the demo contact center and prints its credentials, once, to the terminal.
+/// Returns whether anything was seeded.
+async fn print_demo(server: &custos_server::RunningServer) -> bool {
+    match custos_server::demo::seed(server.state()).await {
+        Ok(report) if report.people.is_empty() => {
+            println!("--demo: accounts exist already; nothing seeded.");
+            false
+        }
+        Ok(report) => {
+            println!(
+                "Demo contact center seeded (credentials shown once; for trying Custos, never production):"
+            );
+            for person in &report.people {
+                println!(
+                    "  {:<16} {:<17} password {}\n  {:<16} {:<17} totp {}",
+                    person.username,
+                    person.role.as_str(),
+                    person.password.expose_secret(),
+                    "",
+                    "",
+                    person.totp_uri.expose_secret()
+                );
+            }
+            for (name, role, token) in &report.tokens {
+                println!(
+                    "  {:<16} {:<17} token {}",
+                    name,
+                    role.as_str(),
+                    token.expose_secret()
+                );
+            }
+            true
+        }
+        Err(e) => {
+            eprintln!("custos: --demo: cannot seed the demo: {e}");
+            false
+        }
+    }
 }
 
 /// Waits for SIGTERM or SIGINT (Ctrl-C).

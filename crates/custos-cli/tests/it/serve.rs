@@ -12,8 +12,8 @@ use tokio::process::{Child, ChildStdout};
 /// A `custos serve` child process and what it printed before it was ready.
 pub(crate) struct Serving {
     child: Child,
-    stdout: Lines<BufReader<ChildStdout>>,
-    printed: Vec<String>,
+    pub(crate) stdout: Lines<BufReader<ChildStdout>>,
+    pub(crate) printed: Vec<String>,
     pub(crate) base_url: String,
 }
 
@@ -194,4 +194,102 @@ async fn serves_on_postgres_with_database_url() {
     assert_eq!(ready["store"], "postgres");
     serving.terminate().await;
     db.cleanup().await;
+}
+
+/// Every line printed so far and then up to one containing `marker` (bounded).
+async fn read_until(serving: &mut Serving, marker: &str) -> Vec<String> {
+    let mut lines = serving.printed.clone();
+    if lines.iter().any(|l| l.contains(marker)) {
+        return lines;
+    }
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = serving.stdout.next_line().await.unwrap() {
+            let done = line.contains(marker);
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the marker is printed within a minute");
+    lines
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_seeds_people_of_every_role_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut first = serve(&data, &["--demo"]).await;
+    let lines = read_until(&mut first, "demo-payments").await;
+    let text = lines.join("\n");
+    for role in [
+        "admin",
+        "security_officer",
+        "auditor",
+        "supervisor",
+        "agent",
+        "integration",
+        "payment_service",
+    ] {
+        assert!(
+            text.contains(&format!(" {role} ")),
+            "{role} missing:\n{text}"
+        );
+    }
+    // Sign in as the seeded security officer with the printed password and TOTP secret.
+    let password_line = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("olivia.officer"))
+        .unwrap();
+    let password = password_line
+        .split("password ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let totp_line = lines
+        .iter()
+        .skip_while(|l| !l.contains("olivia.officer"))
+        .nth(1)
+        .unwrap();
+    let secret = totp_line
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let client = client_trusting(&data.join("tls/cert.pem"));
+    let step: serde_json::Value = client
+        .post(format!("{}/api/v1/auth/login", first.base_url))
+        .json(&serde_json::json!({ "username": "olivia.officer", "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = std::process::Command::new("oathtool")
+        .args(["--totp", "-b", &secret])
+        .output()
+        .unwrap();
+    let code = String::from_utf8(code.stdout).unwrap().trim().to_owned();
+    let done = client
+        .post(format!("{}/api/v1/auth/mfa/totp", first.base_url))
+        .json(&serde_json::json!({ "mfa_token": step["mfa_token"], "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    first.terminate().await;
+
+    let mut second = serve(&data, &["--demo"]).await;
+    let more = read_until(&mut second, "--demo").await;
+    assert!(
+        more.iter().any(|l| l.contains("nothing seeded")),
+        "{more:?}"
+    );
+    second.terminate().await;
 }

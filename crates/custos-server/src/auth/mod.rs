@@ -23,7 +23,7 @@ use custos_auth::token::{self, TokenKind};
 use custos_auth::totp::{TotpRejection, TotpSecret};
 use custos_crypto::SealingKey;
 use custos_store::{
-    AccountStore, ServiceTokenRecord, SessionRecord, Store, StoreError, UserRecord,
+    AccountStore, InstanceStore, ServiceTokenRecord, SessionRecord, Store, StoreError, UserRecord,
 };
 use secrecy::SecretString;
 use thiserror::Error;
@@ -299,6 +299,12 @@ impl AuthService {
             // Fail closed: an account whose creation is not on record must not work.
             let _ = self.store.disable_user(id, now).await;
             return Err(e.into());
+        }
+        if role == Role::Admin {
+            // An administrator exists, however it was made: the setup link is retired.
+            self.store
+                .mark_setup_complete(custos_store::UnixTime(now))
+                .await?;
         }
         let totp_uri = secret.otpauth_uri(TOTP_ISSUER, username);
         Ok(NewAccount { user, totp_uri })
