@@ -53,7 +53,12 @@ fn decision_allow(bencher: Bencher) {
     let authz = Authorizer::with_defaults().unwrap_or_else(|_| std::process::abort());
     let officer = person(Role::SecurityOfficer);
     bencher.bench_local(|| {
-        black_box(authz.authorize(&officer, Action::ReadAuditTrail, &Resource::AuditTrail))
+        black_box(authz.authorize(
+            &officer,
+            Action::ReadAuditTrail,
+            &Resource::AuditTrail,
+            true,
+        ))
     });
 }
 
@@ -63,6 +68,6 @@ fn decision_deny(bencher: Bencher) {
     let authz = Authorizer::with_defaults().unwrap_or_else(|_| std::process::abort());
     let agent = person(Role::Agent);
     bencher.bench_local(|| {
-        black_box(authz.authorize(&agent, Action::ReadAuditTrail, &Resource::AuditTrail))
+        black_box(authz.authorize(&agent, Action::ReadAuditTrail, &Resource::AuditTrail, true))
     });
 }

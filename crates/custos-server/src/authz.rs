@@ -11,6 +11,8 @@ use cedar_policy::{
 };
 use thiserror::Error;
 
+use custos_store::UserRecord;
+
 use crate::auth::Principal;
 
 const SCHEMA: &str = include_str!("../policies/schema.cedarschema");
@@ -23,6 +25,12 @@ pub enum Action {
     ReadAuditTrail,
     /// Read one's own identity.
     ReadSelf,
+    /// List a person's live sessions.
+    ListSessions,
+    /// End a session.
+    EndSession,
+    /// Unlock or disable an account.
+    ManageAccount,
 }
 
 impl Action {
@@ -31,6 +39,9 @@ impl Action {
         match self {
             Self::ReadAuditTrail => "audit.read",
             Self::ReadSelf => "me.read",
+            Self::ListSessions => "session.list",
+            Self::EndSession => "session.end",
+            Self::ManageAccount => "account.manage",
         }
     }
 }
@@ -42,6 +53,15 @@ pub enum Resource {
     AuditTrail,
     /// The caller themself.
     Caller,
+    /// A person's session.
+    Session {
+        /// The session's public id.
+        id: String,
+        /// Whose it is.
+        owner: UserRecord,
+    },
+    /// A person's account.
+    Account(UserRecord),
 }
 
 /// A decision and the policies that made it.
@@ -106,15 +126,17 @@ impl Authorizer {
         self.policies.to_string()
     }
 
-    /// Decides whether `principal` may do `action` to `resource`. A request that
-    /// cannot be built is denied.
+    /// Decides whether `principal` may do `action` to `resource`; `mfa_fresh` says
+    /// whether the caller passed MFA recently (step-up). A request that cannot be
+    /// built is denied.
     pub fn authorize(
         &self,
         principal: &Principal,
         action: Action,
         resource: &Resource,
+        mfa_fresh: bool,
     ) -> AuthzDecision {
-        match self.try_authorize(principal, action, resource) {
+        match self.try_authorize(principal, action, resource, mfa_fresh) {
             Ok(decision) => decision,
             Err(e) => {
                 tracing::error!(error = %e, action = action.id(), "authorization request could not be evaluated; denied");
@@ -131,6 +153,7 @@ impl Authorizer {
         principal: &Principal,
         action: Action,
         resource: &Resource,
+        mfa_fresh: bool,
     ) -> Result<AuthzDecision, AuthzError> {
         let request_error = |e: &dyn std::fmt::Display| AuthzError::Request(e.to_string());
         let principal_entity = principal_entity(principal).map_err(|e| request_error(&e))?;
@@ -143,15 +166,45 @@ impl Authorizer {
                 uid
             }
             Resource::Caller => principal_uid.clone(),
+            Resource::Session { id, owner } => {
+                let owner_entity = person_entity(owner).map_err(|e| request_error(&e))?;
+                let owner_uid = owner_entity.uid();
+                if owner_uid != principal_uid {
+                    entities.push(owner_entity);
+                }
+                let session_uid = uid("Custos::Session", id).map_err(|e| request_error(&e))?;
+                let attrs = HashMap::from([(
+                    "owner".to_owned(),
+                    RestrictedExpression::new_entity_uid(owner_uid),
+                )]);
+                entities.push(
+                    Entity::new(session_uid.clone(), attrs, HashSet::new())
+                        .map_err(|e| request_error(&e))?,
+                );
+                session_uid
+            }
+            Resource::Account(user) => {
+                let entity = person_entity(user).map_err(|e| request_error(&e))?;
+                let account_uid = entity.uid();
+                if account_uid != principal_uid {
+                    entities.push(entity);
+                }
+                account_uid
+            }
         };
         let action_uid = uid("Custos::Action", action.id()).map_err(|e| request_error(&e))?;
         let entities =
             Entities::from_entities(entities, Some(&self.schema)).map_err(|e| request_error(&e))?;
+        let context = Context::from_pairs([(
+            "mfa_fresh".to_owned(),
+            RestrictedExpression::new_bool(mfa_fresh),
+        )])
+        .map_err(|e| request_error(&e))?;
         let request = Request::new(
             principal_uid,
             action_uid,
             resource_uid,
-            Context::empty(),
+            context,
             Some(&self.schema),
         )
         .map_err(|e| request_error(&e))?;
@@ -174,23 +227,38 @@ fn uid(kind: &str, id: &str) -> Result<EntityUid, String> {
     Ok(EntityUid::from_type_name_and_id(kind, EntityId::new(id)))
 }
 
+fn string(s: &str) -> RestrictedExpression {
+    RestrictedExpression::new_string(s.to_owned())
+}
+
+/// A person as a Cedar entity (the caller or the subject of an action).
+fn person_entity(user: &UserRecord) -> Result<Entity, String> {
+    let attrs = HashMap::from([
+        ("role".to_owned(), string(&user.role)),
+        (
+            "team".to_owned(),
+            string(user.team.as_deref().unwrap_or("")),
+        ),
+    ]);
+    Entity::new(
+        uid("Custos::Person", &user.id.to_string())?,
+        attrs,
+        HashSet::new(),
+    )
+    .map_err(|e| e.to_string())
+}
+
 fn principal_entity(principal: &Principal) -> Result<Entity, String> {
-    let string = |s: &str| RestrictedExpression::new_string(s.to_owned());
-    let (kind, attrs) = match principal {
-        Principal::Person(p) => (
-            "Custos::Person",
-            HashMap::from([
-                ("role".to_owned(), string(p.role.as_str())),
-                (
-                    "team".to_owned(),
-                    string(p.user.team.as_deref().unwrap_or("")),
-                ),
-            ]),
-        ),
-        Principal::Service(s) => (
-            "Custos::Service",
-            HashMap::from([("role".to_owned(), string(s.role.as_str()))]),
-        ),
-    };
-    Entity::new(uid(kind, &principal.id())?, attrs, HashSet::new()).map_err(|e| e.to_string())
+    match principal {
+        Principal::Person(p) => person_entity(&p.user),
+        Principal::Service(s) => {
+            let attrs = HashMap::from([("role".to_owned(), string(s.role.as_str()))]);
+            Entity::new(
+                uid("Custos::Service", &principal.id())?,
+                attrs,
+                HashSet::new(),
+            )
+            .map_err(|e| e.to_string())
+        }
+    }
 }

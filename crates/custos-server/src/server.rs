@@ -74,6 +74,7 @@ pub struct RunningServer {
     task: JoinHandle<()>,
     audit_task: JoinHandle<()>,
     forwarders: Forwarders,
+    sweeper: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -100,6 +101,7 @@ impl RunningServer {
         if let Err(e) = self.task.await {
             tracing::error!(error = %e, "listener task failed");
         }
+        let _ = self.sweeper.await;
         let audit = self.state.audit();
         let stopping = events::server_stopping(crate::audit::event_time_ms(self.state.clock()));
         if let Err(e) = audit.record(stopping).await {
@@ -201,9 +203,10 @@ pub async fn start(
         instance.clone(),
         openapi_json,
     );
-    let app = http::app(router, state.clone());
-
     let (shutdown, shutdown_rx) = watch::channel(false);
+    let app = http::app(router, state.clone());
+    let sweeper = tokio::spawn(sweep_inactive_accounts(state.clone(), shutdown_rx.clone()));
+
     let task = tokio::spawn(listener::serve(
         listener,
         tls_config,
@@ -225,6 +228,7 @@ pub async fn start(
             shutdown,
             task,
             audit_task,
+            sweeper,
             forwarders,
         },
         StartReport {
@@ -239,6 +243,30 @@ fn config_fingerprint(config: &Config) -> String {
     let digest =
         aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, config.describe().as_bytes());
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Disables accounts unused for 90 days (PCI DSS 8.2.6): at start, then hourly,
+/// until shutdown. Sign-in checks the same rule, so an hour's delay opens nothing.
+async fn sweep_inactive_accounts(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = every_hour.tick() => {
+                match state.auth().disable_inactive().await {
+                    Ok(disabled) if !disabled.is_empty() => {
+                        tracing::info!(accounts = disabled.len(), "disabled accounts inactive for 90 days");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "inactive-account sweep failed"),
+                }
+            }
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// The URL people use when no public URL is configured. An unspecified listen

@@ -182,6 +182,17 @@ pub trait AccountStore {
         now: i64,
         reason: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// A session by its public id (ended or not).
+    fn session_by_id(
+        &self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
+    /// Records a fresh MFA on a live session (step-up).
+    fn set_session_mfa(
+        &self,
+        id: Uuid,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// A person's live sessions.
     fn live_sessions(
         &self,

@@ -268,6 +268,14 @@ impl AccountStore for Store {
         dispatch!(self, s => s.end_session(id, now, reason).await)
     }
 
+    async fn session_by_id(&self, id: Uuid) -> Result<Option<SessionRecord>, StoreError> {
+        dispatch!(self, s => s.session_by_id(id).await)
+    }
+
+    async fn set_session_mfa(&self, id: Uuid, now: i64) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_session_mfa(id, now).await)
+    }
+
     async fn live_sessions(&self, user: Uuid) -> Result<Vec<SessionRecord>, StoreError> {
         dispatch!(self, s => s.live_sessions(user).await)
     }

@@ -175,3 +175,17 @@ pub fn access_denied(
     .with_status_detail("policy_denied")
     .with_detail("action", action)
 }
+
+/// A security officer lifted a lock.
+pub fn account_unlocked(time_ms: i64, actor: Actor, user: &UserRecord) -> AuditEvent {
+    AuditEvent::new(
+        time_ms,
+        Activity::AccountUnlock,
+        "account.unlock",
+        Outcome::Success,
+        actor,
+        "Account unlocked",
+    )
+    .with_target("user", Some(&user.id.to_string()), None)
+    .with_detail("username", &user.username)
+}

@@ -47,6 +47,8 @@ const THROTTLE_PER_MINUTE: u32 = 30;
 const THROTTLE_MAX_SOURCES: usize = 100_000;
 /// Service tokens live this long unless told otherwise.
 pub const DEFAULT_TOKEN_DAYS: i64 = 365;
+/// Accounts unused this long are disabled (PCI DSS 8.2.6).
+pub const INACTIVE_DAYS: i64 = 90;
 /// The issuer shown in authenticator apps.
 const TOTP_ISSUER: &str = "Custos";
 
@@ -367,6 +369,26 @@ impl AuthService {
                 .await?;
             return Err(AuthError::InvalidCredentials);
         }
+        if is_inactive(&user, now) {
+            // Unused for 90 days (PCI DSS 8.2.6): disabled now, even if the sweep has not run.
+            let sessions = self.store.live_sessions(user.id).await?.len();
+            self.store.disable_user(user.id, now).await?;
+            self.audit
+                .record(
+                    events::account_disabled(self.now_ms(), Actor::system(), &user, sessions)
+                        .with_status_detail("inactive_90_days"),
+                )
+                .await?;
+            self.audit
+                .record(events::password_attempt(
+                    self.now_ms(),
+                    actor,
+                    Outcome::Failure,
+                    "account_disabled",
+                ))
+                .await?;
+            return Err(AuthError::InvalidCredentials);
+        }
         let state = LockState {
             failures: user.failed_attempts,
             locked_until: user.locked_until,
@@ -502,37 +524,7 @@ impl AuthService {
                 .await?;
             return Err(AuthError::InvalidMfa);
         }
-        let sealed = user.totp_sealed.as_deref().ok_or(AuthError::InvalidMfa)?;
-        let secret_bytes = self
-            .totp_key
-            .open(sealed, &totp_context(user.id))
-            .map_err(|_| AuthError::Crypto)?;
-        let secret = TotpSecret::from_bytes(&secret_bytes).map_err(|_| AuthError::Crypto)?;
-        let last_step = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
-        let step = match secret.verify(code, now, last_step) {
-            Ok(step) => step,
-            Err(rejection) => {
-                let status = match rejection {
-                    TotpRejection::Invalid => "invalid_code",
-                    TotpRejection::Replayed => "replayed_code",
-                };
-                self.record_failure(&user, state, actor, status).await?;
-                return Err(match rejection {
-                    TotpRejection::Invalid => AuthError::InvalidMfa,
-                    TotpRejection::Replayed => AuthError::MfaReplayed,
-                });
-            }
-        };
-        // Atomic in the store: two requests with the same code cannot both pass.
-        if !self
-            .store
-            .advance_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX))
-            .await?
-        {
-            self.record_failure(&user, state, actor, "replayed_code")
-                .await?;
-            return Err(AuthError::MfaReplayed);
-        }
+        self.check_totp(&user, state, actor, code, now).await?;
         let (token, hash) = token::generate(TokenKind::Session).map_err(|_| AuthError::Crypto)?;
         let session = SessionRecord {
             id: Uuid::new_v4(),
@@ -570,6 +562,189 @@ impl AuthService {
             user,
             expires_at,
         })
+    }
+
+    /// Checks a TOTP code for `user` at `now`: each code once (atomic in the
+    /// store), failures counted towards the lockout and recorded.
+    async fn check_totp(
+        &self,
+        user: &UserRecord,
+        state: LockState,
+        actor: Actor,
+        code: &str,
+        now: i64,
+    ) -> Result<(), AuthError> {
+        let sealed = user.totp_sealed.as_deref().ok_or(AuthError::InvalidMfa)?;
+        let secret_bytes = self
+            .totp_key
+            .open(sealed, &totp_context(user.id))
+            .map_err(|_| AuthError::Crypto)?;
+        let secret = TotpSecret::from_bytes(&secret_bytes).map_err(|_| AuthError::Crypto)?;
+        let last_step = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
+        let step = match secret.verify(code, now, last_step) {
+            Ok(step) => step,
+            Err(rejection) => {
+                let status = match rejection {
+                    TotpRejection::Invalid => "invalid_code",
+                    TotpRejection::Replayed => "replayed_code",
+                };
+                self.record_failure(user, state, actor, status).await?;
+                return Err(match rejection {
+                    TotpRejection::Invalid => AuthError::InvalidMfa,
+                    TotpRejection::Replayed => AuthError::MfaReplayed,
+                });
+            }
+        };
+        // Atomic in the store: two requests with the same code cannot both pass.
+        if !self
+            .store
+            .advance_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX))
+            .await?
+        {
+            self.record_failure(user, state, actor, "replayed_code")
+                .await?;
+            return Err(AuthError::MfaReplayed);
+        }
+        Ok(())
+    }
+
+    /// Whether the caller passed MFA recently enough for a sensitive action.
+    pub fn mfa_fresh(&self, principal: &Principal) -> bool {
+        match principal {
+            Principal::Person(p) => self.limits.step_up_fresh(times(&p.session), self.now()),
+            Principal::Service(_) => false,
+        }
+    }
+
+    /// Step-up: a fresh TOTP code on an existing session, for sensitive actions.
+    pub async fn step_up_totp(
+        &self,
+        person: &PersonPrincipal,
+        code: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<i64, AuthError> {
+        let now = self.now();
+        let ip_text = ip.map(|i| i.to_string());
+        let actor = events::person(&person.user, Some(&person.session), ip_text.as_deref());
+        let user = self
+            .store
+            .user_by_id(person.user.id)
+            .await?
+            .ok_or(AuthError::Unauthenticated)?;
+        let state = LockState {
+            failures: user.failed_attempts,
+            locked_until: user.locked_until,
+        };
+        self.check_totp(&user, state, actor.clone(), code, now)
+            .await?;
+        self.store.set_session_mfa(person.session.id, now).await?;
+        self.audit
+            .record(events::mfa_attempt(
+                self.now_ms(),
+                actor,
+                "totp",
+                Outcome::Success,
+                "step_up",
+            ))
+            .await?;
+        Ok(now)
+    }
+
+    /// A person's live sessions.
+    pub async fn live_sessions(&self, user: Uuid) -> Result<Vec<SessionRecord>, AuthError> {
+        Ok(self.store.live_sessions(user).await?)
+    }
+
+    /// A session and its owner, by the session's public id.
+    pub async fn session_with_owner(
+        &self,
+        id: Uuid,
+    ) -> Result<(SessionRecord, UserRecord), AuthError> {
+        let session = self
+            .store
+            .session_by_id(id)
+            .await?
+            .ok_or(AuthError::NotFound)?;
+        let owner = self
+            .store
+            .user_by_id(session.user_id)
+            .await?
+            .ok_or(AuthError::NotFound)?;
+        Ok((session, owner))
+    }
+
+    /// Ends `session` on behalf of `by` (its owner or a security officer).
+    pub async fn end_session_for(
+        &self,
+        by: &Principal,
+        session: &SessionRecord,
+        ip: Option<IpAddr>,
+    ) -> Result<bool, AuthError> {
+        let reason = if by.id() == session.user_id.to_string() {
+            "ended_by_owner"
+        } else {
+            "ended_by_officer"
+        };
+        let ended = self
+            .store
+            .end_session(session.id, self.now(), reason)
+            .await?;
+        if ended {
+            let ip_text = ip.map(|i| i.to_string());
+            self.audit
+                .record(events::session_ended(
+                    self.now_ms(),
+                    by.actor(ip_text.as_deref()),
+                    session,
+                    reason,
+                ))
+                .await?;
+        }
+        Ok(ended)
+    }
+
+    /// A person by username.
+    pub async fn user_named(&self, username: &str) -> Result<UserRecord, AuthError> {
+        self.store
+            .user_by_name(username)
+            .await?
+            .ok_or(AuthError::NotFound)
+    }
+
+    /// Lifts a lock (a security officer's decision).
+    pub async fn unlock_user(&self, actor: Actor, user: &UserRecord) -> Result<(), AuthError> {
+        self.store.unlock_user(user.id).await?;
+        self.audit
+            .record(events::account_unlocked(self.now_ms(), actor, user))
+            .await?;
+        Ok(())
+    }
+
+    /// Disables every account unused for [`INACTIVE_DAYS`] (PCI DSS 8.2.6): no sign-in
+    /// since then, or never one since creation. Returns the accounts disabled.
+    pub async fn disable_inactive(&self) -> Result<Vec<UserRecord>, AuthError> {
+        let now = self.now();
+        let mut disabled = Vec::new();
+        for user in self.store.list_users().await? {
+            if user.disabled_at.is_none() && is_inactive(&user, now) {
+                let sessions = self.store.live_sessions(user.id).await?.len();
+                if self.store.disable_user(user.id, now).await? {
+                    self.audit
+                        .record(
+                            events::account_disabled(
+                                self.now_ms(),
+                                Actor::system(),
+                                &user,
+                                sessions,
+                            )
+                            .with_status_detail("inactive_90_days"),
+                        )
+                        .await?;
+                    disabled.push(user);
+                }
+            }
+        }
+        Ok(disabled)
     }
 
     /// Who presents `token`: a live session or a valid service token.
@@ -777,6 +952,12 @@ impl AuthService {
             .await?;
         Ok(())
     }
+}
+
+/// No sign-in for [`INACTIVE_DAYS`], counting from creation for accounts never used.
+fn is_inactive(user: &UserRecord, now: i64) -> bool {
+    let last_use = user.last_sign_in_at.unwrap_or(user.created_at);
+    now - last_use >= INACTIVE_DAYS * 86_400
 }
 
 fn times(session: &SessionRecord) -> SessionTimes {

@@ -13,6 +13,7 @@ use crate::auth::{AuthError, Principal};
 use crate::authz::{Action, Resource};
 use crate::http::caller::{Caller, ClientIp, SESSION_COOKIE};
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::rfc3339;
 use crate::state::AppState;
 
 /// Maps an authentication failure to the contract's error answer.
@@ -119,16 +120,6 @@ pub struct SessionResponse {
     pub session_id: String,
     /// When it ends if unused (RFC 3339).
     pub expires_at: String,
-}
-
-fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
 /// Sign in, step two: a TOTP code, accepted once.
@@ -252,4 +243,52 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
             session: None,
         },
     }))
+}
+
+/// A fresh second factor on the current session.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepUpRequest {
+    /// Six digits from the authenticator (a code not used before).
+    #[schema(value_type = String, example = "123456")]
+    pub code: SecretString,
+}
+
+/// The session's new MFA time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepUpResponse {
+    /// Last MFA (RFC 3339); sensitive actions are allowed for 15 minutes from it.
+    pub mfa_at: String,
+}
+
+/// Step-up: confirm a TOTP code on the current session before a sensitive action.
+#[utoipa::path(post, path = "/api/v1/auth/step-up/totp", tag = "auth", request_body = StepUpRequest,
+    responses(
+        (status = 200, description = "Stepped up", body = StepUpResponse),
+        (status = 401, description = "Not signed in, or the code is wrong or used", body = ErrorBody),
+        (status = 403, description = "Service tokens have no session", body = ErrorBody)))]
+pub async fn step_up_totp(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<StepUpRequest>,
+) -> Response {
+    let Principal::Person(person) = &caller.principal else {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_a_session",
+            "Service tokens have no session.",
+        )
+        .into_response();
+    };
+    match state
+        .auth()
+        .step_up_totp(person, body.code.expose_secret(), caller.ip)
+        .await
+    {
+        Ok(mfa_at) => Json(StepUpResponse {
+            mfa_at: rfc3339(mfa_at),
+        })
+        .into_response(),
+        Err(e) => auth_error_response(e),
+    }
 }

@@ -9,7 +9,9 @@ pub mod health;
 mod layers;
 pub mod metrics;
 pub mod openapi;
+pub mod sessions;
 pub mod setup;
+pub mod users;
 
 use axum::Router;
 use utoipa::OpenApi as _;
@@ -31,11 +33,17 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::me))
         .routes(routes!(audit_trail::list_events))
         .routes(routes!(setup::redeem))
+        .routes(routes!(auth::step_up_totp))
+        .routes(routes!(sessions::list_sessions))
+        .routes(routes!(sessions::end_session))
+        .routes(routes!(users::unlock))
+        .routes(routes!(users::disable))
         .split_for_parts()
 }
 
 /// Asks the authorizer; a denial is recorded in the audit trail (or, if it cannot
-/// be, the request fails as unavailable) and answered with 403.
+/// be, the request fails as unavailable) and answered with 403: `step_up_required`
+/// when a fresh second factor would have been enough, `forbidden` otherwise.
 pub(crate) async fn authorize(
     state: &AppState,
     caller: &caller::Caller,
@@ -43,13 +51,18 @@ pub(crate) async fn authorize(
     resource: &crate::authz::Resource,
     resource_kind: &str,
 ) -> Result<(), error::ApiError> {
-    if state
-        .authz()
-        .authorize(&caller.principal, action, resource)
+    let fresh = state.auth().mfa_fresh(&caller.principal);
+    let authz = state.authz();
+    if authz
+        .authorize(&caller.principal, action, resource, fresh)
         .allowed
     {
         return Ok(());
     }
+    let step_up_would_do = !fresh
+        && authz
+            .authorize(&caller.principal, action, resource, true)
+            .allowed;
     state
         .auth()
         .record_denial(
@@ -61,9 +74,27 @@ pub(crate) async fn authorize(
         )
         .await
         .map_err(auth::auth_error)?;
+    if step_up_would_do {
+        return Err(error::ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "step_up_required",
+            "Confirm with a fresh code first: POST /api/v1/auth/step-up/totp.",
+        ));
+    }
     Err(error::ApiError::from_status(
         axum::http::StatusCode::FORBIDDEN,
     ))
+}
+
+/// A Unix time as RFC 3339 text.
+pub(crate) fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
 }
 
 /// The complete application for `state`.

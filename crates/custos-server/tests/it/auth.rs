@@ -553,6 +553,167 @@ async fn password_hashes_verify_with_an_independent_argon2(db: TestDatabase) {
     server.stop().await;
 }
 
+async fn officers_end_sessions_only_after_step_up(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let officer = create_person(&server, "olga", Role::SecurityOfficer).await;
+    let agent = create_person(&server, "arno", Role::Agent).await;
+    let agent_token = sign_in(&server, "arno", &agent).await;
+    server.clock().advance(time::Duration::seconds(31));
+    let officer_token = sign_in(&server, "olga", &officer).await;
+
+    // An agent lists their sessions and may not end the officer's.
+    let mine: Value = get_as(&server, "/api/v1/sessions", &agent_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["current"], true);
+    let agent_session = mine[0]["id"].as_str().unwrap().to_owned();
+    let officer_sessions: Value = get_as(&server, "/api/v1/sessions", &officer_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let officer_session = officer_sessions[0]["id"].as_str().unwrap().to_owned();
+    let refused = server
+        .client()
+        .delete(server.url(&format!("/api/v1/sessions/{officer_session}")))
+        .bearer_auth(&agent_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+
+    // Sixteen minutes later (kept alive), the officer's second factor is stale.
+    server.clock().advance(time::Duration::minutes(10));
+    assert_eq!(
+        get_as(&server, "/api/v1/me", &officer_token).await.status(),
+        200
+    );
+    server.clock().advance(time::Duration::minutes(6));
+    let end = || {
+        server
+            .client()
+            .delete(server.url(&format!("/api/v1/sessions/{agent_session}")))
+            .bearer_auth(&officer_token)
+    };
+    assert_eq!(
+        error_code(end().send().await.unwrap()).await,
+        (403, "step_up_required".to_owned())
+    );
+    let stepped = server
+        .client()
+        .post(server.url("/api/v1/auth/step-up/totp"))
+        .bearer_auth(&officer_token)
+        .json(&json!({ "code": totp(&server, &officer) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stepped.status(), 200);
+    assert_eq!(end().send().await.unwrap().status(), 204);
+    assert_eq!(
+        get_as(&server, "/api/v1/me", &agent_token).await.status(),
+        401,
+        "the agent's session ended"
+    );
+    assert_eq!(end().send().await.unwrap().status(), 404, "already ended");
+    server.stop().await;
+}
+
+async fn officers_unlock_and_disable_others_but_not_themselves(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let officer = create_person(&server, "oscar", Role::SecurityOfficer).await;
+    let locked = create_person(&server, "lena", Role::Agent).await;
+    for _ in 0..10 {
+        server.clock().advance(time::Duration::seconds(3));
+        login(&server, "lena", "wrong-password-123").await;
+    }
+    server.clock().advance(time::Duration::seconds(31));
+    assert_eq!(login(&server, "lena", PASSWORD).await.status(), 423);
+    let officer_token = sign_in(&server, "oscar", &officer).await;
+    let call = |path: &str| {
+        server
+            .client()
+            .post(server.url(path))
+            .bearer_auth(&officer_token)
+            .send()
+    };
+    assert_eq!(
+        call("/api/v1/users/lena/unlock").await.unwrap().status(),
+        204
+    );
+    server.clock().advance(time::Duration::seconds(31));
+    let lena_token = sign_in(&server, "lena", &locked).await;
+    assert_eq!(
+        call("/api/v1/users/oscar/disable").await.unwrap().status(),
+        403,
+        "not on oneself"
+    );
+    assert_eq!(
+        call("/api/v1/users/nobody/disable").await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        call("/api/v1/users/lena/disable").await.unwrap().status(),
+        204
+    );
+    assert_eq!(
+        get_as(&server, "/api/v1/me", &lena_token).await.status(),
+        401
+    );
+    let actions: Vec<String> = server
+        .server()
+        .state()
+        .store()
+        .audit_entries(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.index.action)
+        .collect();
+    assert!(
+        actions.contains(&"account.unlock".to_owned())
+            && actions.contains(&"account.disable".to_owned())
+    );
+    server.stop().await;
+}
+
+async fn accounts_unused_for_ninety_days_are_disabled(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let active = create_person(&server, "ivy", Role::Agent).await;
+    create_person(&server, "idle", Role::Agent).await;
+    create_person(&server, "never", Role::Agent).await;
+    server.clock().advance(time::Duration::days(60));
+    sign_in(&server, "ivy", &active).await;
+    server.clock().advance(time::Duration::days(31));
+    // The sweep disables the two who have not signed in for 90 days; ivy signed in 31 days ago.
+    let disabled = server
+        .server()
+        .state()
+        .auth()
+        .disable_inactive()
+        .await
+        .unwrap();
+    let mut names: Vec<String> = disabled.into_iter().map(|u| u.username).collect();
+    names.sort();
+    assert_eq!(names, ["idle", "never"]);
+    assert_eq!(login(&server, "idle", PASSWORD).await.status(), 401);
+    // Sign-in applies the rule too, without waiting for the sweep.
+    server.clock().advance(time::Duration::days(60));
+    assert_eq!(login(&server, "ivy", PASSWORD).await.status(), 401);
+    let user = server
+        .server()
+        .state()
+        .store()
+        .user_by_name("ivy")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(user.disabled_at.is_some());
+    server.stop().await;
+}
+
 custos_testkit::test_on_both_stores!(
     a_person_signs_in_with_totp_once,
     unknown_users_and_wrong_passwords_get_one_answer,
@@ -565,4 +726,7 @@ custos_testkit::test_on_both_stores!(
     service_tokens_authenticate_integrations,
     no_credential_reaches_the_trail_or_the_store,
     password_hashes_verify_with_an_independent_argon2,
+    officers_end_sessions_only_after_step_up,
+    officers_unlock_and_disable_others_but_not_themselves,
+    accounts_unused_for_ninety_days_are_disabled,
 );

@@ -30,13 +30,17 @@ enum Who {
     As(Role),
 }
 
-/// The expected status for `who` calling `method path`.
+/// The expected status for `who` calling `method path` (path as in the OpenAPI
+/// document). Every person calls right after signing in, so their second factor
+/// is fresh; step-up refusals are tested separately.
 fn expected(method: &str, path: &str, who: Who) -> u16 {
     let Who::As(role) = who else { return 401 };
+    let person = role.is_person();
+    let officer_or_admin = matches!(role, Role::SecurityOfficer | Role::Admin);
     match (method, path) {
         ("GET", "/api/v1/me") => 200,
         ("POST", "/api/v1/auth/logout") => {
-            if role.is_person() {
+            if person {
                 204
             } else {
                 403
@@ -46,8 +50,57 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
             Role::SecurityOfficer | Role::Auditor | Role::Admin => 200,
             _ => 403,
         },
+        ("GET", "/api/v1/sessions") => {
+            if person {
+                200
+            } else {
+                403
+            }
+        }
+        // Someone else's session: only a security officer may end it.
+        ("DELETE", "/api/v1/sessions/{id}") => {
+            if role == Role::SecurityOfficer {
+                204
+            } else {
+                403
+            }
+        }
+        // A wrong code: people are told so; services have no session to step up.
+        ("POST", "/api/v1/auth/step-up/totp") => {
+            if person {
+                401
+            } else {
+                403
+            }
+        }
+        ("POST", "/api/v1/users/{username}/unlock" | "/api/v1/users/{username}/disable") => {
+            if officer_or_admin {
+                204
+            } else {
+                403
+            }
+        }
         _ => panic!("no row in the authorization matrix for {method} {path}: add one"),
     }
+}
+
+/// Fills the path's parameters with a resource that is not the caller's own: a
+/// fresh person's session, or that person's username.
+async fn concrete_path(server: &TestServer, path: &str) -> String {
+    if !path.contains('{') {
+        return path.to_owned();
+    }
+    let name = format!("v{}", uuid::Uuid::new_v4().simple());
+    let secret = create_person(server, &name, Role::Agent).await;
+    server.clock().advance(time::Duration::seconds(31));
+    let token = sign_in(server, &name, &secret).await;
+    let me: Value = crate::auth::get_as(server, "/api/v1/me", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let session = me["session"]["id"].as_str().unwrap().to_owned();
+    path.replace("{id}", &session).replace("{username}", &name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,11 +146,15 @@ async fn every_route_and_role_gets_the_expected_answer() {
                     Some(token.expose_secret().to_owned())
                 }
             };
+            let concrete = concrete_path(&server, path).await;
             let mut request = server
                 .client()
-                .request(method.parse().unwrap(), server.url(path));
+                .request(method.parse().unwrap(), server.url(&concrete));
             if let Some(token) = &token {
                 request = request.bearer_auth(token);
+            }
+            if method == "POST" {
+                request = request.json(&serde_json::json!({ "code": "000000" }));
             }
             let status = request.send().await.unwrap().status().as_u16();
             assert_eq!(

@@ -278,6 +278,27 @@ impl AccountStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn session_by_id(&self, id: Uuid) -> Result<Option<SessionRecord>, StoreError> {
+        let row: Option<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::query("read session"))?;
+        Ok(row.map(session_from_row))
+    }
+
+    async fn set_session_mfa(&self, id: Uuid, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET mfa_at = ? WHERE id = ? AND ended_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("record step-up"))?;
+        Ok(())
+    }
+
     async fn live_sessions(&self, user: Uuid) -> Result<Vec<SessionRecord>, StoreError> {
         let rows: Vec<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ? AND ended_at IS NULL ORDER BY created_at"

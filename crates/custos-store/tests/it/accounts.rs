@@ -227,6 +227,29 @@ async fn sessions_end_and_challenges_are_single_use(db: TestDatabase) {
     finish(store, db).await;
 }
 
+async fn sessions_are_found_by_id_and_stepped_up(db: TestDatabase) {
+    let store = db.open().await;
+    let alice = user("alice");
+    store.create_user(&alice).await.unwrap();
+    let s = session(alice.id);
+    store.create_session(&s, &[6; 32]).await.unwrap();
+    store.set_session_mfa(s.id, T0 + 100).await.unwrap();
+    assert_eq!(
+        store.session_by_id(s.id).await.unwrap().unwrap().mfa_at,
+        T0 + 100
+    );
+    store.end_session(s.id, T0 + 200, "logout").await.unwrap();
+    store.set_session_mfa(s.id, T0 + 300).await.unwrap();
+    let ended = store.session_by_id(s.id).await.unwrap().unwrap();
+    assert_eq!(
+        (ended.mfa_at, ended.ended_at),
+        (T0 + 100, Some(T0 + 200)),
+        "an ended session is not stepped up"
+    );
+    assert_eq!(store.session_by_id(Uuid::new_v4()).await.unwrap(), None);
+    finish(store, db).await;
+}
+
 async fn service_tokens_have_unique_names(db: TestDatabase) {
     let store = db.open().await;
     let token = ServiceTokenRecord {
@@ -277,4 +300,5 @@ custos_testkit::test_on_both_stores!(
     disabling_ends_every_session_at_once,
     sessions_end_and_challenges_are_single_use,
     service_tokens_have_unique_names,
+    sessions_are_found_by_id_and_stepped_up,
 );
