@@ -144,6 +144,25 @@ pub trait AccountStore {
     /// Lifts a lock and clears the failure count.
     fn unlock_user(&self, user: Uuid) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Replaces a person's recovery codes with these (hashes only).
+    fn set_recovery_codes(
+        &self,
+        user: Uuid,
+        hashes: &[[u8; 32]],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Uses up a recovery code; true exactly once for an unused code of this person.
+    fn use_recovery_code(
+        &self,
+        user: Uuid,
+        hash: &[u8; 32],
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// How many unused recovery codes a person has.
+    fn unused_recovery_codes(
+        &self,
+        user: Uuid,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
     /// Stores a pending MFA step after a correct password.
     fn create_mfa_challenge(
         &self,

@@ -228,6 +228,23 @@ impl AccountStore for Store {
         dispatch!(self, s => s.unlock_user(user).await)
     }
 
+    async fn set_recovery_codes(&self, user: Uuid, hashes: &[[u8; 32]]) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_recovery_codes(user, hashes).await)
+    }
+
+    async fn use_recovery_code(
+        &self,
+        user: Uuid,
+        hash: &[u8; 32],
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.use_recovery_code(user, hash, now).await)
+    }
+
+    async fn unused_recovery_codes(&self, user: Uuid) -> Result<u32, StoreError> {
+        dispatch!(self, s => s.unused_recovery_codes(user).await)
+    }
+
     async fn create_mfa_challenge(
         &self,
         token_hash: &[u8; 32],

@@ -17,6 +17,7 @@ const SQLITE: &[Embedded] = &[
     (2, "audit", include_str!("../migrations/sqlite/0002_audit.sql")),
     (3, "audit anchor", include_str!("../migrations/sqlite/0003_audit_anchor.sql")),
     (4, "accounts", include_str!("../migrations/sqlite/0004_accounts.sql")),
+    (5, "recovery codes", include_str!("../migrations/sqlite/0005_recovery_codes.sql")),
 ];
 
 #[rustfmt::skip]
@@ -25,6 +26,7 @@ const POSTGRES: &[Embedded] = &[
     (2, "audit", include_str!("../migrations/postgres/0002_audit.sql")),
     (3, "audit anchor", include_str!("../migrations/postgres/0003_audit_anchor.sql")),
     (4, "accounts", include_str!("../migrations/postgres/0004_accounts.sql")),
+    (5, "recovery codes", include_str!("../migrations/postgres/0005_recovery_codes.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

@@ -230,6 +230,7 @@ async fn user_add(args: UserAddArgs) -> ExitCode {
                     "username": account.user.username,
                     "role": account.user.role,
                     "totp_uri": account.totp_uri.expose_secret(),
+                    "recovery_codes": account.recovery_codes.iter().map(|c| c.expose_secret()).collect::<Vec<_>>(),
                 });
                 println!("{out}");
             } else {
@@ -238,6 +239,10 @@ async fn user_add(args: UserAddArgs) -> ExitCode {
                     "Enrol this in an authenticator app (shown once):\n  {}",
                     account.totp_uri.expose_secret()
                 );
+                println!("Recovery codes, each usable once (shown once; keep them safe):");
+                for code in &account.recovery_codes {
+                    println!("  {}", code.expose_secret());
+                }
             }
             ExitCode::SUCCESS
         }

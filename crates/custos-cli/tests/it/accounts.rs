@@ -77,6 +77,7 @@ async fn accounts_and_tokens_are_managed_while_the_server_runs() {
         uri.starts_with("otpauth://totp/Custos:alice?secret="),
         "{uri}"
     );
+    assert_eq!(created["recovery_codes"].as_array().unwrap().len(), 10);
     let secret = uri
         .split("secret=")
         .nth(1)

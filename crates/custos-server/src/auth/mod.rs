@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use custos_audit::{Actor, Outcome};
 use custos_auth::lockout::{LockState, LockoutPolicy};
 use custos_auth::password::{self, HashCost, PasswordHashString, PasswordRejection, Verification};
+use custos_auth::recovery;
 use custos_auth::role::Role;
 use custos_auth::session::{SessionLimits, SessionState, SessionTimes};
 use custos_auth::throttle::Throttle;
@@ -119,6 +120,24 @@ pub struct MfaChallenge {
     pub methods: Vec<&'static str>,
 }
 
+/// The second factor presented in step two.
+#[derive(Clone, Copy)]
+enum SecondFactor<'a> {
+    /// A code from the authenticator app.
+    Totp(&'a str),
+    /// One of the recovery codes.
+    RecoveryCode(&'a SecretString),
+}
+
+impl SecondFactor<'_> {
+    fn method(self) -> &'static str {
+        match self {
+            Self::Totp(_) => "totp",
+            Self::RecoveryCode(_) => "recovery_code",
+        }
+    }
+}
+
 /// A completed sign-in.
 pub struct NewSession {
     /// The bearer token (also set as the cookie). Shown once.
@@ -137,6 +156,8 @@ pub struct NewAccount {
     pub user: UserRecord,
     /// `otpauth://` URI to enrol an authenticator; a secret.
     pub totp_uri: SecretString,
+    /// Single-use recovery codes, shown once.
+    pub recovery_codes: Vec<SecretString>,
 }
 
 /// The service.
@@ -308,8 +329,16 @@ impl AuthService {
                 .mark_setup_complete(custos_store::UnixTime(now))
                 .await?;
         }
+        let codes = recovery::generate().map_err(|_| AuthError::Crypto)?;
+        let hashes: Vec<[u8; 32]> = codes.iter().map(|(_, h)| *h).collect();
+        self.store.set_recovery_codes(id, &hashes).await?;
+        let recovery_codes = codes.into_iter().map(|(code, _)| code).collect();
         let totp_uri = secret.otpauth_uri(TOTP_ISSUER, username);
-        Ok(NewAccount { user, totp_uri })
+        Ok(NewAccount {
+            user,
+            totp_uri,
+            recovery_codes,
+        })
     }
 
     /// Step one of a sign-in: the password. On success, the MFA step's token.
@@ -434,10 +463,11 @@ impl AuthService {
                         "mfa_required",
                     ))
                     .await?;
-                Ok(MfaChallenge {
-                    token,
-                    methods: vec!["totp"],
-                })
+                let mut methods = vec!["totp"];
+                if self.store.unused_recovery_codes(user.id).await? > 0 {
+                    methods.push("recovery_code");
+                }
+                Ok(MfaChallenge { token, methods })
             }
         }
     }
@@ -475,11 +505,32 @@ impl AuthService {
         Ok(())
     }
 
-    /// Step two: a TOTP code. On success, a new session.
+    /// Step two with a TOTP code. On success, a new session.
     pub async fn complete_totp(
         &self,
         mfa_token: &str,
         code: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<NewSession, AuthError> {
+        self.complete_mfa(mfa_token, SecondFactor::Totp(code), ip)
+            .await
+    }
+
+    /// Step two with a recovery code (each works once). On success, a new session.
+    pub async fn complete_recovery(
+        &self,
+        mfa_token: &str,
+        code: &SecretString,
+        ip: Option<IpAddr>,
+    ) -> Result<NewSession, AuthError> {
+        self.complete_mfa(mfa_token, SecondFactor::RecoveryCode(code), ip)
+            .await
+    }
+
+    async fn complete_mfa(
+        &self,
+        mfa_token: &str,
+        factor: SecondFactor<'_>,
         ip: Option<IpAddr>,
     ) -> Result<NewSession, AuthError> {
         let ip_text = ip.map(|i| i.to_string());
@@ -500,7 +551,7 @@ impl AuthService {
                 .record(events::mfa_attempt(
                     self.now_ms(),
                     events::anonymous(ip_str),
-                    "totp",
+                    factor.method(),
                     Outcome::Failure,
                     "invalid_mfa_token",
                 ))
@@ -517,14 +568,27 @@ impl AuthService {
                 .record(events::mfa_attempt(
                     self.now_ms(),
                     actor,
-                    "totp",
+                    factor.method(),
                     Outcome::Failure,
                     "account_unavailable",
                 ))
                 .await?;
             return Err(AuthError::InvalidMfa);
         }
-        self.check_totp(&user, state, actor, code, now).await?;
+        match factor {
+            SecondFactor::Totp(code) => self.check_totp(&user, state, actor, code, now).await?,
+            SecondFactor::RecoveryCode(code) => {
+                if !self
+                    .store
+                    .use_recovery_code(user.id, &recovery::hash(code), now)
+                    .await?
+                {
+                    self.record_failure(&user, state, actor, "invalid_recovery_code")
+                        .await?;
+                    return Err(AuthError::InvalidMfa);
+                }
+            }
+        }
         let (token, hash) = token::generate(TokenKind::Session).map_err(|_| AuthError::Crypto)?;
         let session = SessionRecord {
             id: Uuid::new_v4(),
@@ -543,7 +607,7 @@ impl AuthService {
             .record(events::mfa_attempt(
                 self.now_ms(),
                 events::person(&user, Some(&session), ip_str),
-                "totp",
+                factor.method(),
                 Outcome::Success,
                 "signed_in",
             ))

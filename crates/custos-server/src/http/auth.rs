@@ -132,34 +132,70 @@ pub async fn mfa_totp(
     ClientIp(ip): ClientIp,
     Json(body): Json<TotpRequest>,
 ) -> Response {
-    match state
+    let result = state
         .auth()
         .complete_totp(
             body.mfa_token.expose_secret(),
             body.code.expose_secret(),
             ip,
         )
-        .await
-    {
-        Ok(new) => {
-            let max_age = state.auth().limits().absolute_secs;
-            let cookie = format!(
-                "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
-                new.token.expose_secret()
-            );
-            let mut response = Json(SessionResponse {
-                session_token: new.token.expose_secret().to_owned(),
-                session_id: new.session.id.to_string(),
-                expires_at: rfc3339(new.expires_at),
-            })
-            .into_response();
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(SET_COOKIE, value);
-            }
-            response
-        }
-        Err(e) => auth_error_response(e),
+        .await;
+    session_response(&state, result)
+}
+
+/// Step two with a recovery code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryRequest {
+    /// From the login answer.
+    #[schema(value_type = String)]
+    pub mfa_token: SecretString,
+    /// One of the recovery codes shown at enrolment (dashes and case do not matter).
+    #[schema(value_type = String, example = "abcd-efgh-ijkl-mnop")]
+    pub code: SecretString,
+}
+
+/// Sign in, step two: a recovery code, when the authenticator is lost. Each code works once.
+#[utoipa::path(post, path = "/api/v1/auth/mfa/recovery", tag = "auth", request_body = RecoveryRequest,
+    responses(
+        (status = 200, description = "Signed in; also sets the session cookie", body = SessionResponse),
+        (status = 401, description = "Wrong or used code, or an expired sign-in step", body = ErrorBody)))]
+pub async fn mfa_recovery(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<RecoveryRequest>,
+) -> Response {
+    let result = state
+        .auth()
+        .complete_recovery(body.mfa_token.expose_secret(), &body.code, ip)
+        .await;
+    session_response(&state, result)
+}
+
+/// The answer to a completed sign-in: the token in the body and in the cookie.
+fn session_response(
+    state: &AppState,
+    result: Result<crate::auth::NewSession, AuthError>,
+) -> Response {
+    let new = match result {
+        Ok(new) => new,
+        Err(e) => return auth_error_response(e),
+    };
+    let max_age = state.auth().limits().absolute_secs;
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
+        new.token.expose_secret()
+    );
+    let mut response = Json(SessionResponse {
+        session_token: new.token.expose_secret().to_owned(),
+        session_id: new.session.id.to_string(),
+        expires_at: rfc3339(new.expires_at),
+    })
+    .into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(SET_COOKIE, value);
     }
+    response
 }
 
 /// End the current session.

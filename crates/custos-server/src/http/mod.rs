@@ -29,6 +29,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(openapi::openapi_json))
         .routes(routes!(auth::login))
         .routes(routes!(auth::mfa_totp))
+        .routes(routes!(auth::mfa_recovery))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(audit_trail::list_events))

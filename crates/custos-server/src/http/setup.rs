@@ -43,6 +43,8 @@ pub struct SetupResponse {
     pub totp_uri: String,
     /// The same as a QR code (SVG).
     pub totp_qr_svg: String,
+    /// Ten single-use recovery codes; keep them somewhere safe.
+    pub recovery_codes: Vec<String>,
 }
 
 /// Create the first administrator with the one-time setup link.
@@ -95,5 +97,10 @@ pub async fn redeem(
         role: account.user.role,
         totp_qr_svg: qr_svg(&account.totp_uri).unwrap_or_default(),
         totp_uri: account.totp_uri.expose_secret().to_owned(),
+        recovery_codes: account
+            .recovery_codes
+            .iter()
+            .map(|c| c.expose_secret().to_owned())
+            .collect(),
     }))
 }

@@ -118,7 +118,7 @@ async fn a_person_signs_in_with_totp_once(db: TestDatabase) {
     let step = login(&server, "alice", PASSWORD).await;
     assert_eq!(step.status(), 200);
     let step: Value = step.json().await.unwrap();
-    assert_eq!(step["methods"], json!(["totp"]));
+    assert_eq!(step["methods"], json!(["totp", "recovery_code"]));
     let code = totp(&server, &secret);
     let done = post(
         &server,
@@ -714,6 +714,76 @@ async fn accounts_unused_for_ninety_days_are_disabled(db: TestDatabase) {
     server.stop().await;
 }
 
+async fn a_recovery_code_signs_in_once(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let account = server
+        .server()
+        .state()
+        .auth()
+        .create_user(
+            Actor::system(),
+            "rita",
+            Role::Agent,
+            None,
+            SecretString::from(PASSWORD.to_owned()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(account.recovery_codes.len(), 10);
+    let code = account.recovery_codes[3].expose_secret().to_owned();
+    let recover = |token: Value, code: String| {
+        post(
+            &server,
+            "/api/v1/auth/mfa/recovery",
+            json!({ "mfa_token": token, "code": code }),
+        )
+    };
+
+    let step: Value = login(&server, "rita", PASSWORD).await.json().await.unwrap();
+    assert_eq!(step["methods"], json!(["totp", "recovery_code"]));
+    let wrong = recover(step["mfa_token"].clone(), "aaaa-bbbb-cccc-dddd".into()).await;
+    assert_eq!(error_code(wrong).await, (401, "invalid_mfa".to_owned()));
+    let step: Value = login(&server, "rita", PASSWORD).await.json().await.unwrap();
+    let done = recover(step["mfa_token"].clone(), code.to_uppercase()).await;
+    assert_eq!(done.status(), 200, "case and dashes do not matter");
+    let session = done.json::<Value>().await.unwrap()["session_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(get_as(&server, "/api/v1/me", &session).await.status(), 200);
+    let step: Value = login(&server, "rita", PASSWORD).await.json().await.unwrap();
+    assert_eq!(
+        recover(step["mfa_token"].clone(), code.clone())
+            .await
+            .status(),
+        401,
+        "each code works once"
+    );
+
+    let mut haystack = String::new();
+    for entry in server
+        .server()
+        .state()
+        .store()
+        .audit_entries(0, 10_000)
+        .await
+        .unwrap()
+    {
+        haystack.push_str(&String::from_utf8_lossy(&entry.payload));
+    }
+    assert!(
+        haystack.contains("recovery_code"),
+        "the method is on record"
+    );
+    for c in &account.recovery_codes {
+        assert!(
+            !haystack.contains(c.expose_secret()),
+            "no recovery code reaches the trail"
+        );
+    }
+    server.stop().await;
+}
+
 custos_testkit::test_on_both_stores!(
     a_person_signs_in_with_totp_once,
     unknown_users_and_wrong_passwords_get_one_answer,
@@ -729,4 +799,5 @@ custos_testkit::test_on_both_stores!(
     officers_end_sessions_only_after_step_up,
     officers_unlock_and_disable_others_but_not_themselves,
     accounts_unused_for_ninety_days_are_disabled,
+    a_recovery_code_signs_in_once,
 );

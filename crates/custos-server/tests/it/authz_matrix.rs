@@ -20,6 +20,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/v1/openapi.json"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/mfa/totp"),
+    ("POST", "/api/v1/auth/mfa/recovery"),
     ("POST", "/api/v1/setup"),
 ];
 

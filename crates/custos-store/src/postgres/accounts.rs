@@ -178,6 +178,59 @@ impl AccountStore for PgStore {
         Ok(())
     }
 
+    async fn set_recovery_codes(&self, user: Uuid, hashes: &[[u8; 32]]) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::query("begin recovery codes"))?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("retire recovery codes"))?;
+        for hash in hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(user)
+                .bind(hash.as_slice())
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("store recovery code"))?;
+        }
+        tx.commit()
+            .await
+            .map_err(StoreError::query("commit recovery codes"))
+    }
+
+    async fn use_recovery_code(
+        &self,
+        user: Uuid,
+        hash: &[u8; 32],
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(user)
+        .bind(hash.as_slice())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::query("use recovery code"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn unused_recovery_codes(&self, user: Uuid) -> Result<u32, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::query("count recovery codes"))?;
+        Ok(u32::try_from(count).unwrap_or(0))
+    }
+
     async fn create_mfa_challenge(
         &self,
         token_hash: &[u8; 32],
