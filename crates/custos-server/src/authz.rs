@@ -31,6 +31,10 @@ pub enum Action {
     EndSession,
     /// Unlock or disable an account.
     ManageAccount,
+    /// Read the access review.
+    ReadAccessReview,
+    /// Sign an access review off.
+    SignOffAccessReview,
 }
 
 impl Action {
@@ -42,6 +46,8 @@ impl Action {
             Self::ListSessions => "session.list",
             Self::EndSession => "session.end",
             Self::ManageAccount => "account.manage",
+            Self::ReadAccessReview => "access_review.read",
+            Self::SignOffAccessReview => "access_review.sign_off",
         }
     }
 }
@@ -51,6 +57,8 @@ impl Action {
 pub enum Resource {
     /// The audit trail.
     AuditTrail,
+    /// The access review.
+    AccessReview,
     /// The caller themself.
     Caller,
     /// A person's session.
@@ -162,6 +170,11 @@ impl Authorizer {
         let resource_uid = match resource {
             Resource::AuditTrail => {
                 let uid = uid("Custos::AuditTrail", "trail").map_err(|e| request_error(&e))?;
+                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
+                uid
+            }
+            Resource::AccessReview => {
+                let uid = uid("Custos::AccessReview", "review").map_err(|e| request_error(&e))?;
                 entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
                 uid
             }

@@ -2,6 +2,7 @@
 //! the HTTP surface and the listener. `custos serve` and the testkit both start
 //! it through [`server::start`].
 
+pub mod access_review;
 pub mod audit;
 pub mod auth;
 pub mod authz;

@@ -85,6 +85,23 @@ pub struct ServiceTokenRecord {
     pub last_used_at: Option<i64>,
 }
 
+/// A signed-off access review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessReviewRecord {
+    /// Id.
+    pub id: Uuid,
+    /// Who signed it off.
+    pub signed_by: Uuid,
+    /// When.
+    pub signed_at: i64,
+    /// Accounts and tokens in the report.
+    pub accounts: u32,
+    /// SHA-256 of the report as reviewed.
+    pub report_sha256: Vec<u8>,
+    /// The reviewer's notes.
+    pub notes: String,
+}
+
 /// Storage of accounts.
 pub trait AccountStore {
     /// Creates a person; `Conflict` if the username is taken.
@@ -217,6 +234,20 @@ pub trait AccountStore {
         &self,
         user: Uuid,
     ) -> impl Future<Output = Result<Vec<SessionRecord>, StoreError>> + Send;
+
+    /// Every service token, by name.
+    fn list_service_tokens(
+        &self,
+    ) -> impl Future<Output = Result<Vec<ServiceTokenRecord>, StoreError>> + Send;
+    /// Records a signed-off access review.
+    fn record_access_review(
+        &self,
+        review: &AccessReviewRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Every signed-off review, newest first.
+    fn access_reviews(
+        &self,
+    ) -> impl Future<Output = Result<Vec<AccessReviewRecord>, StoreError>> + Send;
 
     /// Stores a new service token; `Conflict` if the name is taken.
     fn create_service_token(

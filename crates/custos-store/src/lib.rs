@@ -17,7 +17,9 @@ mod sqlite;
 
 use uuid::Uuid;
 
-pub use accounts::{AccountStore, ServiceTokenRecord, SessionRecord, UserRecord};
+pub use accounts::{
+    AccessReviewRecord, AccountStore, ServiceTokenRecord, SessionRecord, UserRecord,
+};
 pub use audit::{AuditAnchor, AuditQuery, AuditStore};
 pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
 pub use error::StoreError;
@@ -295,6 +297,18 @@ impl AccountStore for Store {
 
     async fn live_sessions(&self, user: Uuid) -> Result<Vec<SessionRecord>, StoreError> {
         dispatch!(self, s => s.live_sessions(user).await)
+    }
+
+    async fn list_service_tokens(&self) -> Result<Vec<ServiceTokenRecord>, StoreError> {
+        dispatch!(self, s => s.list_service_tokens().await)
+    }
+
+    async fn record_access_review(&self, review: &AccessReviewRecord) -> Result<(), StoreError> {
+        dispatch!(self, s => s.record_access_review(review).await)
+    }
+
+    async fn access_reviews(&self) -> Result<Vec<AccessReviewRecord>, StoreError> {
+        dispatch!(self, s => s.access_reviews().await)
     }
 
     async fn create_service_token(

@@ -18,6 +18,7 @@ const SQLITE: &[Embedded] = &[
     (3, "audit anchor", include_str!("../migrations/sqlite/0003_audit_anchor.sql")),
     (4, "accounts", include_str!("../migrations/sqlite/0004_accounts.sql")),
     (5, "recovery codes", include_str!("../migrations/sqlite/0005_recovery_codes.sql")),
+    (6, "access reviews", include_str!("../migrations/sqlite/0006_access_reviews.sql")),
 ];
 
 #[rustfmt::skip]
@@ -27,6 +28,7 @@ const POSTGRES: &[Embedded] = &[
     (3, "audit anchor", include_str!("../migrations/postgres/0003_audit_anchor.sql")),
     (4, "accounts", include_str!("../migrations/postgres/0004_accounts.sql")),
     (5, "recovery codes", include_str!("../migrations/postgres/0005_recovery_codes.sql")),
+    (6, "access reviews", include_str!("../migrations/postgres/0006_access_reviews.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

@@ -1,6 +1,7 @@
 //! The HTTP surface: routes, their OpenAPI description, and the layers around them.
 //! Handlers are thin: parse, authorize, call a service, shape the response.
 
+pub mod access_review;
 pub mod audit_trail;
 pub mod auth;
 pub mod caller;
@@ -39,6 +40,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sessions::end_session))
         .routes(routes!(users::unlock))
         .routes(routes!(users::disable))
+        .routes(routes!(access_review::report))
+        .routes(routes!(access_review::sign_off))
+        .routes(routes!(access_review::sign_offs))
         .split_for_parts()
 }
 

@@ -19,7 +19,8 @@ use crate::state::AppState;
     tags(
         (name = "operations", description = "Probes, metrics and this document"),
         (name = "auth", description = "Sign-in with a password and a second factor, sessions"),
-        (name = "audit", description = "The tamper-evident audit trail")
+        (name = "audit", description = "The tamper-evident audit trail"),
+        (name = "access review", description = "Periodic review of every account (PCI DSS 7.2.4)")
     ),
     components(schemas(crate::http::error::ErrorBody))
 )]

@@ -784,6 +784,105 @@ async fn a_recovery_code_signs_in_once(db: TestDatabase) {
     server.stop().await;
 }
 
+async fn access_reviews_are_reported_and_signed_off(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let officer = create_person(&server, "sofia", Role::SecurityOfficer).await;
+    let auditor = create_person(&server, "aldo", Role::Auditor).await;
+    server
+        .server()
+        .state()
+        .auth()
+        .create_service_token(Actor::system(), "crm", Role::Integration, 30)
+        .await
+        .unwrap();
+    let officer_token = sign_in(&server, "sofia", &officer).await;
+    server.clock().advance(time::Duration::seconds(31));
+    let auditor_token = sign_in(&server, "aldo", &auditor).await;
+
+    let report: Value = get_as(&server, "/api/v1/access-review", &auditor_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["review_due"], true, "never signed off");
+    let names: Vec<&str> = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["aldo", "sofia"]);
+    assert_eq!(
+        report["accounts"][0]["mfa_methods"],
+        json!(["totp", "recovery_code"])
+    );
+    assert_eq!(report["tokens"][0]["name"], "crm");
+    let csv = get_as(&server, "/api/v1/access-review?format=csv", &auditor_token).await;
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("kind,name,role,team,status"), "{csv}");
+    assert_eq!(
+        csv.lines().count(),
+        4,
+        "header, two people, one token: {csv}"
+    );
+
+    let sha = report["report_sha256"].as_str().unwrap();
+    let sign = |token: &str, sha: &str| {
+        server
+            .client()
+            .post(server.url("/api/v1/access-review/sign-off"))
+            .bearer_auth(token)
+            .json(&json!({ "report_sha256": sha, "notes": "roles match the staffing list" }))
+            .send()
+    };
+    assert_eq!(
+        sign(&auditor_token, sha).await.unwrap().status(),
+        403,
+        "auditors read, they do not sign"
+    );
+    assert_eq!(sign(&officer_token, "00").await.unwrap().status(), 409);
+    let signed = sign(&officer_token, sha).await.unwrap();
+    assert_eq!(signed.status(), 200);
+    let signed: Value = signed.json().await.unwrap();
+    assert_eq!(signed["signed_by"], "sofia");
+    let after: Value = get_as(&server, "/api/v1/access-review", &auditor_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["review_due"], false);
+    assert_eq!(after["last_sign_off"]["report_sha256"], sha);
+    // Six months on (people would have been disabled for inactivity meanwhile, so the
+    // report is built directly), the next review is due.
+    server.clock().advance(time::Duration::days(183));
+    let now = server.clock().unix_now().0;
+    let later = custos_server::access_review::build(server.server().state().store(), now)
+        .await
+        .unwrap();
+    assert!(later.review_due, "six months on, the next review is due");
+    let actions: Vec<String> = server
+        .server()
+        .state()
+        .store()
+        .audit_entries(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.index.action)
+        .collect();
+    assert!(
+        actions.contains(&"access_review.sign_off".to_owned())
+            && actions.contains(&"access_review.read".to_owned())
+    );
+    server.stop().await;
+}
+
 custos_testkit::test_on_both_stores!(
     a_person_signs_in_with_totp_once,
     unknown_users_and_wrong_passwords_get_one_answer,
@@ -800,4 +899,5 @@ custos_testkit::test_on_both_stores!(
     officers_unlock_and_disable_others_but_not_themselves,
     accounts_unused_for_ninety_days_are_disabled,
     a_recovery_code_signs_in_once,
+    access_reviews_are_reported_and_signed_off,
 );

@@ -81,7 +81,29 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
                 403
             }
         }
+        ("GET", "/api/v1/access-review" | "/api/v1/access-review/sign-offs") => match role {
+            Role::SecurityOfficer | Role::Auditor | Role::Admin => 200,
+            _ => 403,
+        },
+        // Allowed roles get past authorization to the check of the report's hash.
+        ("POST", "/api/v1/access-review/sign-off") => {
+            if officer_or_admin {
+                409
+            } else {
+                403
+            }
+        }
         _ => panic!("no row in the authorization matrix for {method} {path}: add one"),
+    }
+}
+
+/// A well-formed body for each POST route, so authorization is what decides.
+fn body_for(path: &str) -> Value {
+    match path {
+        "/api/v1/access-review/sign-off" => {
+            serde_json::json!({ "report_sha256": "0", "notes": "checked" })
+        }
+        _ => serde_json::json!({ "code": "000000" }),
     }
 }
 
@@ -155,7 +177,7 @@ async fn every_route_and_role_gets_the_expected_answer() {
                 request = request.bearer_auth(token);
             }
             if method == "POST" {
-                request = request.json(&serde_json::json!({ "code": "000000" }));
+                request = request.json(&body_for(path));
             }
             let status = request.send().await.unwrap().status().as_u16();
             assert_eq!(

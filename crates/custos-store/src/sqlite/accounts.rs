@@ -5,9 +5,9 @@ use uuid::Uuid;
 use super::SqliteStore;
 use crate::StoreError;
 use crate::accounts::{
-    AccountStore, SESSION_COLUMNS, ServiceTokenRecord, SessionRecord, SessionRow, TOKEN_COLUMNS,
-    TokenRow, USER_COLUMNS, UserRecord, UserRow, conflict_or, session_from_row, token_from_row,
-    user_from_row,
+    AccessReviewRecord, AccountStore, SESSION_COLUMNS, ServiceTokenRecord, SessionRecord,
+    SessionRow, TOKEN_COLUMNS, TokenRow, USER_COLUMNS, UserRecord, UserRow, conflict_or,
+    session_from_row, token_from_row, user_from_row,
 };
 
 impl AccountStore for SqliteStore {
@@ -361,6 +361,55 @@ impl AccountStore for SqliteStore {
         .await
         .map_err(StoreError::query("list sessions"))?;
         Ok(rows.into_iter().map(session_from_row).collect())
+    }
+
+    async fn list_service_tokens(&self) -> Result<Vec<ServiceTokenRecord>, StoreError> {
+        let rows: Vec<TokenRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {TOKEN_COLUMNS} FROM service_tokens ORDER BY name"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("list service tokens"))?;
+        Ok(rows.into_iter().map(token_from_row).collect())
+    }
+
+    async fn record_access_review(&self, review: &AccessReviewRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO access_reviews (id, signed_by, signed_at, accounts, report_sha256, notes) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(review.id)
+        .bind(review.signed_by)
+        .bind(review.signed_at)
+        .bind(i64::from(review.accounts))
+        .bind(review.report_sha256.as_slice())
+        .bind(&review.notes)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::query("record access review"))?;
+        Ok(())
+    }
+
+    async fn access_reviews(&self) -> Result<Vec<AccessReviewRecord>, StoreError> {
+        let rows: Vec<(Uuid, Uuid, i64, i64, Vec<u8>, String)> = sqlx::query_as(
+            "SELECT id, signed_by, signed_at, accounts, report_sha256, notes FROM access_reviews ORDER BY signed_at DESC",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("list access reviews"))?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, signed_by, signed_at, accounts, report_sha256, notes)| AccessReviewRecord {
+                    id,
+                    signed_by,
+                    signed_at,
+                    accounts: u32::try_from(accounts).unwrap_or(u32::MAX),
+                    report_sha256,
+                    notes,
+                },
+            )
+            .collect())
     }
 
     async fn create_service_token(
