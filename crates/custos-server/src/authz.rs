@@ -4,10 +4,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::RwLock;
 
 use cedar_policy::{
-    Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet, Request,
-    RestrictedExpression, Schema, ValidationMode, Validator,
+    Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, Policy, PolicyId,
+    PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
 };
 use thiserror::Error;
 
@@ -35,6 +36,10 @@ pub enum Action {
     ReadAccessReview,
     /// Sign an access review off.
     SignOffAccessReview,
+    /// Read the policies.
+    ReadPolicies,
+    /// Add a policy.
+    WritePolicies,
 }
 
 impl Action {
@@ -48,6 +53,8 @@ impl Action {
             Self::ManageAccount => "account.manage",
             Self::ReadAccessReview => "access_review.read",
             Self::SignOffAccessReview => "access_review.sign_off",
+            Self::ReadPolicies => "policy.read",
+            Self::WritePolicies => "policy.write",
         }
     }
 }
@@ -59,6 +66,8 @@ pub enum Resource {
     AuditTrail,
     /// The access review.
     AccessReview,
+    /// The policies.
+    PolicyStore,
     /// The caller themself.
     Caller,
     /// A person's session.
@@ -95,7 +104,8 @@ pub enum AuthzError {
 /// The authorization service.
 pub struct Authorizer {
     schema: Schema,
-    policies: PolicySet,
+    policies: RwLock<PolicySet>,
+    default_ids: Vec<String>,
     cedar: cedar_policy::Authorizer,
 }
 
@@ -112,26 +122,97 @@ fn invalid(e: impl std::fmt::Display) -> AuthzError {
 impl Authorizer {
     /// The default policies, validated against the schema.
     pub fn with_defaults() -> Result<Self, AuthzError> {
+        Self::with_defaults_and(&[])
+    }
+
+    /// The default policies plus `extra` (id, text) added by administrators, all
+    /// validated together against the schema.
+    pub fn with_defaults_and(extra: &[(String, String)]) -> Result<Self, AuthzError> {
         let (schema, _warnings) = Schema::from_cedarschema_str(SCHEMA).map_err(invalid)?;
-        let policies = PolicySet::from_str(DEFAULT_POLICIES).map_err(invalid)?;
-        let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
-        if !validation.validation_passed() {
-            let errors: Vec<String> = validation
-                .validation_errors()
-                .map(ToString::to_string)
-                .collect();
-            return Err(AuthzError::Invalid(errors.join("; ")));
+        let mut policies = PolicySet::new();
+        let mut default_ids = Vec::new();
+        // Each default policy is known by its @id annotation, which decisions then name.
+        for policy in PolicySet::from_str(DEFAULT_POLICIES)
+            .map_err(invalid)?
+            .policies()
+        {
+            let id = policy
+                .annotation("id")
+                .unwrap_or_else(|| policy.id().as_ref())
+                .to_owned();
+            default_ids.push(id.clone());
+            policies
+                .add(policy.new_id(PolicyId::new(id)))
+                .map_err(invalid)?;
         }
+        for (id, text) in extra {
+            policies.add(parse_one(id, text)?).map_err(invalid)?;
+        }
+        validate(&schema, &policies)?;
         Ok(Self {
             schema,
-            policies,
+            policies: RwLock::new(policies),
+            default_ids,
             cedar: cedar_policy::Authorizer::new(),
         })
     }
 
-    /// The effective policies, as text.
-    pub fn policy_text(&self) -> String {
-        self.policies.to_string()
+    /// Every policy in force: (id, shipped by default?, text).
+    pub fn policy_listing(&self) -> Vec<(String, bool, String)> {
+        let policies = self
+            .policies
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        policies
+            .policies()
+            .map(|p| {
+                let id = p.id().to_string();
+                let default = self.default_ids.contains(&id);
+                (id, default, p.to_string())
+            })
+            .collect()
+    }
+
+    /// The schema, as text.
+    pub fn schema_text(&self) -> &'static str {
+        SCHEMA
+    }
+
+    /// Validates a policy with every policy in force against the schema, changing nothing.
+    pub fn check_policy(&self, id: &str, text: &str) -> Result<(), AuthzError> {
+        self.candidate_with(id, text).map(drop)
+    }
+
+    fn candidate_with(&self, id: &str, text: &str) -> Result<PolicySet, AuthzError> {
+        let valid_id = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid_id {
+            return Err(AuthzError::Invalid(
+                "policy ids have 1 to 64 of a-z, 0-9 and '-'".into(),
+            ));
+        }
+        let mut candidate = self
+            .policies
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        candidate.add(parse_one(id, text)?).map_err(invalid)?;
+        validate(&self.schema, &candidate)?;
+        Ok(candidate)
+    }
+
+    /// Adds a policy after validating it, with every policy in force, against the
+    /// schema; nothing changes if it does not validate. The error explains why.
+    pub fn add_policy(&self, id: &str, text: &str) -> Result<(), AuthzError> {
+        let candidate = self.candidate_with(id, text)?;
+        *self
+            .policies
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = candidate;
+        Ok(())
     }
 
     /// Decides whether `principal` may do `action` to `resource`; `mfa_fresh` says
@@ -178,6 +259,11 @@ impl Authorizer {
                 entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
                 uid
             }
+            Resource::PolicyStore => {
+                let uid = uid("Custos::PolicyStore", "policies").map_err(|e| request_error(&e))?;
+                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
+                uid
+            }
             Resource::Caller => principal_uid.clone(),
             Resource::Session { id, owner } => {
                 let owner_entity = person_entity(owner).map_err(|e| request_error(&e))?;
@@ -221,9 +307,11 @@ impl Authorizer {
             Some(&self.schema),
         )
         .map_err(|e| request_error(&e))?;
-        let response = self
-            .cedar
-            .is_authorized(&request, &self.policies, &entities);
+        let policies = self
+            .policies
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let response = self.cedar.is_authorized(&request, &policies, &entities);
         Ok(AuthzDecision {
             allowed: response.decision() == Decision::Allow,
             policies: response
@@ -232,6 +320,25 @@ impl Authorizer {
                 .map(ToString::to_string)
                 .collect(),
         })
+    }
+}
+
+/// Parses exactly one static policy, known by `id`.
+fn parse_one(id: &str, text: &str) -> Result<Policy, AuthzError> {
+    Policy::parse(Some(PolicyId::new(id)), text).map_err(invalid)
+}
+
+/// Strict validation of a policy set against the schema.
+fn validate(schema: &Schema, policies: &PolicySet) -> Result<(), AuthzError> {
+    let validation = Validator::new(schema.clone()).validate(policies, ValidationMode::Strict);
+    if validation.validation_passed() {
+        Ok(())
+    } else {
+        let errors: Vec<String> = validation
+            .validation_errors()
+            .map(ToString::to_string)
+            .collect();
+        Err(AuthzError::Invalid(errors.join("; ")))
     }
 }
 

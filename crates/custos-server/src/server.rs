@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use custos_store::{InstanceStore, Store, StoreError, StoreOptions};
+use custos_store::{AccountStore, InstanceStore, Store, StoreError, StoreOptions};
 use secrecy::SecretString;
 use thiserror::Error;
 use tokio::net::TcpListener;
@@ -191,7 +191,9 @@ pub async fn start(
         keys.root.expose(),
     )
     .map_err(|e| StartError::Security(e.to_string()))?;
-    let authz = Authorizer::with_defaults().map_err(|e| StartError::Security(e.to_string()))?;
+    let extra_policies = store.extra_policies().await?;
+    let authz = Authorizer::with_defaults_and(&extra_policies)
+        .map_err(|e| StartError::Security(e.to_string()))?;
     let state = AppState::new(
         config,
         store,

@@ -249,6 +249,19 @@ pub trait AccountStore {
         &self,
     ) -> impl Future<Output = Result<Vec<AccessReviewRecord>, StoreError>> + Send;
 
+    /// The Cedar policies administrators added, oldest first: (id, text).
+    fn extra_policies(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
+    /// Stores an added policy; `Conflict` if the id is taken.
+    fn add_policy(
+        &self,
+        id: &str,
+        text: &str,
+        added_by: Uuid,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Stores a new service token; `Conflict` if the name is taken.
     fn create_service_token(
         &self,

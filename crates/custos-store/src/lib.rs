@@ -311,6 +311,20 @@ impl AccountStore for Store {
         dispatch!(self, s => s.access_reviews().await)
     }
 
+    async fn extra_policies(&self) -> Result<Vec<(String, String)>, StoreError> {
+        dispatch!(self, s => s.extra_policies().await)
+    }
+
+    async fn add_policy(
+        &self,
+        id: &str,
+        text: &str,
+        added_by: Uuid,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.add_policy(id, text, added_by, now).await)
+    }
+
     async fn create_service_token(
         &self,
         token: &ServiceTokenRecord,

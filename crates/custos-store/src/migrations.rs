@@ -19,6 +19,7 @@ const SQLITE: &[Embedded] = &[
     (4, "accounts", include_str!("../migrations/sqlite/0004_accounts.sql")),
     (5, "recovery codes", include_str!("../migrations/sqlite/0005_recovery_codes.sql")),
     (6, "access reviews", include_str!("../migrations/sqlite/0006_access_reviews.sql")),
+    (7, "policies", include_str!("../migrations/sqlite/0007_policies.sql")),
 ];
 
 #[rustfmt::skip]
@@ -29,6 +30,7 @@ const POSTGRES: &[Embedded] = &[
     (4, "accounts", include_str!("../migrations/postgres/0004_accounts.sql")),
     (5, "recovery codes", include_str!("../migrations/postgres/0005_recovery_codes.sql")),
     (6, "access reviews", include_str!("../migrations/postgres/0006_access_reviews.sql")),
+    (7, "policies", include_str!("../migrations/postgres/0007_policies.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

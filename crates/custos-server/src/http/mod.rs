@@ -10,6 +10,7 @@ pub mod health;
 mod layers;
 pub mod metrics;
 pub mod openapi;
+pub mod policies;
 pub mod sessions;
 pub mod setup;
 pub mod users;
@@ -43,6 +44,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(access_review::report))
         .routes(routes!(access_review::sign_off))
         .routes(routes!(access_review::sign_offs))
+        .routes(routes!(policies::list, policies::add))
         .split_for_parts()
 }
 

@@ -883,6 +883,99 @@ async fn access_reviews_are_reported_and_signed_off(db: TestDatabase) {
     server.stop().await;
 }
 
+async fn admins_add_validated_policies_that_persist(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let admin = create_person(&server, "amir", Role::Admin).await;
+    let supervisor = create_person(&server, "suki", Role::Supervisor).await;
+    let admin_token = sign_in(&server, "amir", &admin).await;
+    server.clock().advance(time::Duration::seconds(31));
+    let supervisor_token = sign_in(&server, "suki", &supervisor).await;
+    assert_eq!(
+        get_as(&server, "/api/v1/audit/events", &supervisor_token)
+            .await
+            .status(),
+        403
+    );
+
+    let add = |id: &str, text: &str| {
+        server
+            .client()
+            .post(server.url("/api/v1/policies"))
+            .bearer_auth(&admin_token)
+            .json(&json!({ "id": id, "text": text }))
+            .send()
+    };
+    let invalid = add(
+        "bad-attr",
+        "permit (principal is Custos::Person, action, resource) when { principal.shoe_size > 3 };",
+    )
+    .await
+    .unwrap();
+    let (status, code) = error_code(invalid).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (422, "invalid_policy"),
+        "validated against the schema"
+    );
+    let grant = "permit (principal is Custos::Person, action == Custos::Action::\"audit.read\", resource is Custos::AuditTrail) when { principal.role == \"supervisor\" };";
+    assert_eq!(
+        add("supervisors-read-audit", grant).await.unwrap().status(),
+        201
+    );
+    assert_eq!(
+        add("supervisors-read-audit", grant).await.unwrap().status(),
+        409
+    );
+    assert_eq!(
+        get_as(&server, "/api/v1/audit/events", &supervisor_token)
+            .await
+            .status(),
+        200,
+        "in force at once"
+    );
+    let listing: Value = get_as(&server, "/api/v1/policies", &admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let added: Vec<&Value> = listing["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["source"] == "added")
+        .collect();
+    assert_eq!(added.len(), 1);
+    assert_eq!(added[0]["id"], "supervisors-read-audit");
+    assert!(
+        listing["schema"]
+            .as_str()
+            .unwrap()
+            .contains("namespace Custos")
+    );
+    let actions: Vec<String> = server
+        .server()
+        .state()
+        .store()
+        .audit_entries(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.index.action)
+        .collect();
+    assert!(actions.contains(&"policy.add".to_owned()));
+
+    let db = server.stop_keeping_database().await;
+    let restarted = TestServer::start_on(db, &[]).await;
+    let listing = restarted.server().state().authz().policy_listing();
+    assert!(
+        listing
+            .iter()
+            .any(|(id, default, _)| id == "supervisors-read-audit" && !default),
+        "persisted across restarts"
+    );
+    restarted.stop().await;
+}
+
 custos_testkit::test_on_both_stores!(
     a_person_signs_in_with_totp_once,
     unknown_users_and_wrong_passwords_get_one_answer,
@@ -900,4 +993,5 @@ custos_testkit::test_on_both_stores!(
     accounts_unused_for_ninety_days_are_disabled,
     a_recovery_code_signs_in_once,
     access_reviews_are_reported_and_signed_off,
+    admins_add_validated_policies_that_persist,
 );

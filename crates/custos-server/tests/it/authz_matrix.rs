@@ -93,6 +93,17 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
                 403
             }
         }
+        ("GET", "/api/v1/policies") => match role {
+            Role::SecurityOfficer | Role::Auditor | Role::Admin => 200,
+            _ => 403,
+        },
+        ("POST", "/api/v1/policies") => {
+            if role == Role::Admin {
+                201
+            } else {
+                403
+            }
+        }
         _ => panic!("no row in the authorization matrix for {method} {path}: add one"),
     }
 }
@@ -103,6 +114,11 @@ fn body_for(path: &str) -> Value {
         "/api/v1/access-review/sign-off" => {
             serde_json::json!({ "report_sha256": "0", "notes": "checked" })
         }
+        // A harmless policy (it never applies), under a fresh id each time.
+        "/api/v1/policies" => serde_json::json!({
+            "id": format!("matrix-{}", uuid::Uuid::new_v4().simple()),
+            "text": "forbid (principal, action == Custos::Action::\"policy.write\", resource) when { false };",
+        }),
         _ => serde_json::json!({ "code": "000000" }),
     }
 }

@@ -412,6 +412,33 @@ impl AccountStore for SqliteStore {
             .collect())
     }
 
+    async fn extra_policies(&self) -> Result<Vec<(String, String)>, StoreError> {
+        sqlx::query_as("SELECT id, text FROM authz_policies ORDER BY added_at, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read policies"))
+    }
+
+    async fn add_policy(
+        &self,
+        id: &str,
+        text: &str,
+        added_by: Uuid,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO authz_policies (id, text, added_by, added_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(text)
+        .bind(added_by)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(conflict_or("add policy", "a policy with this id"))?;
+        Ok(())
+    }
+
     async fn create_service_token(
         &self,
         token: &ServiceTokenRecord,
