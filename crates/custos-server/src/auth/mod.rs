@@ -375,47 +375,20 @@ impl AuthService {
             .verify(user.as_ref().map(|u| u.password_hash.clone()), password)
             .await?;
         let Some(user) = user else {
-            self.audit
-                .record(events::password_attempt(
-                    self.now_ms(),
-                    events::anonymous(ip_str),
-                    Outcome::Failure,
-                    "invalid_credentials",
-                ))
+            self.refuse_password(events::anonymous(ip_str), "invalid_credentials")
                 .await?;
             return Err(AuthError::InvalidCredentials);
         };
         let actor = events::person(&user, None, ip_str);
         let now = self.now();
         if user.disabled_at.is_some() {
-            self.audit
-                .record(events::password_attempt(
-                    self.now_ms(),
-                    actor,
-                    Outcome::Failure,
-                    "account_disabled",
-                ))
-                .await?;
+            self.refuse_password(actor, "account_disabled").await?;
             return Err(AuthError::InvalidCredentials);
         }
         if is_inactive(&user, now) {
             // Unused for 90 days (PCI DSS 8.2.6): disabled now, even if the sweep has not run.
-            let sessions = self.store.live_sessions(user.id).await?.len();
-            self.store.disable_user(user.id, now).await?;
-            self.audit
-                .record(
-                    events::account_disabled(self.now_ms(), Actor::system(), &user, sessions)
-                        .with_status_detail("inactive_90_days"),
-                )
-                .await?;
-            self.audit
-                .record(events::password_attempt(
-                    self.now_ms(),
-                    actor,
-                    Outcome::Failure,
-                    "account_disabled",
-                ))
-                .await?;
+            self.disable_for_inactivity(&user, now).await?;
+            self.refuse_password(actor, "account_disabled").await?;
             return Err(AuthError::InvalidCredentials);
         }
         let state = LockState {
@@ -424,14 +397,7 @@ impl AuthService {
         };
         if self.lockout.is_locked(state, now) {
             // The right password does not open a locked account.
-            self.audit
-                .record(events::password_attempt(
-                    self.now_ms(),
-                    actor,
-                    Outcome::Failure,
-                    "account_locked",
-                ))
-                .await?;
+            self.refuse_password(actor, "account_locked").await?;
             return Err(AuthError::Locked {
                 until: user.locked_until.unwrap_or(now),
             });
@@ -790,25 +756,43 @@ impl AuthService {
         let now = self.now();
         let mut disabled = Vec::new();
         for user in self.store.list_users().await? {
-            if user.disabled_at.is_none() && is_inactive(&user, now) {
-                let sessions = self.store.live_sessions(user.id).await?.len();
-                if self.store.disable_user(user.id, now).await? {
-                    self.audit
-                        .record(
-                            events::account_disabled(
-                                self.now_ms(),
-                                Actor::system(),
-                                &user,
-                                sessions,
-                            )
-                            .with_status_detail("inactive_90_days"),
-                        )
-                        .await?;
-                    disabled.push(user);
-                }
+            if user.disabled_at.is_none()
+                && is_inactive(&user, now)
+                && self.disable_for_inactivity(&user, now).await?
+            {
+                disabled.push(user);
             }
         }
         Ok(disabled)
+    }
+
+    /// Records a refused password step.
+    async fn refuse_password(&self, actor: Actor, status: &str) -> Result<(), AuthError> {
+        self.audit
+            .record(events::password_attempt(
+                self.now_ms(),
+                actor,
+                Outcome::Failure,
+                status,
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// Disables an account unused for [`INACTIVE_DAYS`] (PCI DSS 8.2.6) and records
+    /// it; false if it was already disabled.
+    async fn disable_for_inactivity(&self, user: &UserRecord, now: i64) -> Result<bool, AuthError> {
+        let sessions = self.store.live_sessions(user.id).await?.len();
+        if !self.store.disable_user(user.id, now).await? {
+            return Ok(false);
+        }
+        self.audit
+            .record(
+                events::account_disabled(self.now_ms(), Actor::system(), user, sessions)
+                    .with_status_detail("inactive_90_days"),
+            )
+            .await?;
+        Ok(true)
     }
 
     /// Who presents `token`: a live session or a valid service token.
