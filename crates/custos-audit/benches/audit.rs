@@ -5,7 +5,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::Ed25519KeyPair;
 use custos_audit::{
     Activity, Actor, ActorKind, AuditEvent, AuditSigner, ChainHead, ChainVerifier, Checkpoint,
-    Outcome, PendingEntry, StoredEntry, seal_batch,
+    Outcome, PendingEntry, StoredEntry, read_bundle, seal_batch, write_bundle,
 };
 use divan::{Bencher, black_box, counter::ItemsCount};
 
@@ -126,4 +126,38 @@ fn encode_event(bencher: Bencher) {
     bencher
         .counter(ItemsCount::new(1usize))
         .bench_local(|| black_box(pending(black_box(7))));
+}
+
+/// An archive bundle of 100,000 entries: gunzip, parse, check the trailer
+/// signature, then verify the chain, as `custos audit verify --bundle` does.
+#[divan::bench(sample_count = 10)]
+fn verify_bundle_100k(bencher: Bencher) {
+    let (signer, entries, checkpoints) = sealed_trail(100_000, 256);
+    let bytes = write_bundle(
+        Vec::new(),
+        INSTANCE,
+        &ChainHead::genesis(),
+        &entries,
+        &checkpoints,
+        0,
+        &signer,
+    )
+    .unwrap_or_else(|_| std::process::abort());
+    let key = signer.verifying_key();
+    bencher
+        .counter(ItemsCount::new(entries.len()))
+        .bench_local(|| {
+            let bundle =
+                read_bundle(bytes.as_slice(), &key).unwrap_or_else(|_| std::process::abort());
+            let mut verifier =
+                ChainVerifier::starting_at(key.clone(), INSTANCE, bundle.start.clone())
+                    .ending_at(bundle.to_seq);
+            for cp in &bundle.checkpoints {
+                verifier.add_checkpoint(cp.clone());
+            }
+            for entry in &bundle.entries {
+                verifier.push(entry);
+            }
+            black_box(verifier.finish())
+        });
 }
