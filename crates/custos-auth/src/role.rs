@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     /// Serves customers.
     Agent,

@@ -49,6 +49,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
 }
 
 async fn serve(config: custos_server::config::Config, demo: bool) -> ExitCode {
+    let signals = match StopSignals::install() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("custos: cannot listen for SIGTERM/SIGINT: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
     let data_dir = config.data_dir.clone();
     let (server, report) = match custos_server::start(config, Arc::new(SystemClock)).await {
         Ok(started) => started,
@@ -74,7 +81,7 @@ async fn serve(config: custos_server::config::Config, demo: bool) -> ExitCode {
             url.expose_secret()
         );
     }
-    wait_for_signal().await;
+    signals.wait().await;
     println!("Shutting down…");
     server.shutdown().await;
     ExitCode::SUCCESS
@@ -120,20 +127,27 @@ async fn print_demo(server: &custos_server::RunningServer) -> bool {
     }
 }
 
-/// Waits for SIGTERM or SIGINT (Ctrl-C).
-async fn wait_for_signal() {
-    let mut terminate = match tokio::signal::unix::signal(
-        tokio::signal::unix::SignalKind::terminate(),
-    ) {
-        Ok(signal) => signal,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+/// SIGTERM and SIGINT, listened for from before the server starts, so a stop
+/// request that arrives during start-up still shuts down gracefully.
+struct StopSignals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Waits for either signal.
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => tracing::info!("SIGTERM received"),
+            _ = self.interrupt.recv() => tracing::info!("SIGINT received"),
         }
-    };
-    tokio::select! {
-        _ = terminate.recv() => tracing::info!("SIGTERM received"),
-        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
     }
 }

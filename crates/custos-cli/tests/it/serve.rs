@@ -293,3 +293,14 @@ async fn demo_seeds_people_of_every_role_once() {
     );
     second.terminate().await;
 }
+
+/// A stop request right after start-up still shuts down gracefully (exit 0): the
+/// signal handlers are in place before the server says it is listening.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_right_after_start_is_graceful() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    for _ in 0..5 {
+        serve(&data, &[]).await.terminate().await;
+    }
+}

@@ -80,6 +80,9 @@ pub enum AuthError {
     /// No valid session or token.
     #[error("sign in first")]
     Unauthenticated,
+    /// The person's role may not work from this network.
+    #[error("your role may not sign in or work from this network")]
+    NetworkNotAllowed,
     /// A new password breaks the policy.
     #[error("{0}")]
     PasswordRejected(PasswordRejection),
@@ -170,6 +173,7 @@ pub struct AuthService {
     limits: SessionLimits,
     totp_key: SealingKey,
     throttle: Mutex<Throttle<IpAddr>>,
+    networks: crate::config::NetworkRules,
 }
 
 impl std::fmt::Debug for AuthService {
@@ -224,6 +228,7 @@ impl AuthService {
             },
             totp_key: SealingKey::derive(root_key, "custos totp-secrets v1")
                 .map_err(|_| AuthError::Crypto)?,
+            networks: config.allowed_networks.clone(),
             throttle: Mutex::new(Throttle::new(
                 THROTTLE_BURST,
                 THROTTLE_PER_MINUTE,
@@ -407,6 +412,10 @@ impl AuthService {
                 self.record_failure(&user, state, actor, "invalid_credentials")
                     .await?;
                 Err(AuthError::InvalidCredentials)
+            }
+            Verification::Match { .. } if !self.network_allowed(&user.role, ip) => {
+                self.refuse_password(actor, "network_not_allowed").await?;
+                Err(AuthError::NetworkNotAllowed)
             }
             Verification::Match { needs_rehash } => {
                 if needs_rehash {
@@ -766,6 +775,18 @@ impl AuthService {
         Ok(disabled)
     }
 
+    /// Whether `role` may work from `ip`; a restricted role with no known address is refused.
+    fn network_allowed(&self, role: &str, ip: Option<IpAddr>) -> bool {
+        let Some(networks) = role
+            .parse::<Role>()
+            .ok()
+            .and_then(|r| self.networks.get(&r))
+        else {
+            return true;
+        };
+        ip.is_some_and(|ip| networks.iter().any(|net| net.contains(&ip)))
+    }
+
     /// Records a refused password step.
     async fn refuse_password(&self, actor: Actor, status: &str) -> Result<(), AuthError> {
         self.audit
@@ -812,6 +833,19 @@ impl AuthService {
             };
             if user.disabled_at.is_some() {
                 return Err(AuthError::Unauthenticated);
+            }
+            if !self.network_allowed(&user.role, ip) {
+                let ip_text = ip.map(|i| i.to_string());
+                self.audit
+                    .record(events::access_denied(
+                        self.now_ms(),
+                        events::person(&user, Some(&session), ip_text.as_deref()),
+                        "network",
+                        "session",
+                        Some(&session.id.to_string()),
+                    ))
+                    .await?;
+                return Err(AuthError::NetworkNotAllowed);
             }
             let reason = match self.limits.state(times(&session), now) {
                 SessionState::Active => None,

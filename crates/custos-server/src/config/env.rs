@@ -65,8 +65,18 @@ fn check_single(section: &str, key: &str, value: toml::Value) -> Result<(), Stri
         .map_err(|e| e.message().to_owned())
 }
 
-/// `900` → integer, `true` → boolean, anything else → the string itself.
+/// `900` → integer, `true` → boolean, `{ … }` or `[ … ]` → an inline TOML table or
+/// array, anything else → the string itself.
 fn scalar(raw: &str) -> toml::Value {
+    let trimmed = raw.trim_start();
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Some(value) = format!("value = {raw}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut table| table.remove("value"))
+    {
+        return value;
+    }
     if let Ok(i) = raw.parse::<i64>() {
         return toml::Value::Integer(i);
     }

@@ -95,6 +95,10 @@ pub struct AuthSection {
     pub lockout_threshold: Option<u32>,
     /// How long a lockout lasts (PCI DSS 8.3.4: at least 1800).
     pub lockout_secs: Option<u64>,
+    /// Per role, the only networks people of that role may work from, e.g.
+    /// `{ agent = ["10.8.0.0/16"] }` for remote agents on the VPN. Roles not named are
+    /// not restricted.
+    pub allowed_networks: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 /// `[notify]`

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 pub use file::FileConfig;
 pub use runtime::{
     AuditConfig, ComplianceProfile, Config, ForwardConfig, HttpSinkConfig, LockoutPolicy,
-    LogFormat, NotifyConfig, SessionPolicy, SmtpUrl, SyslogSinkConfig, TlsSource,
+    LogFormat, NetworkRules, NotifyConfig, SessionPolicy, SmtpUrl, SyslogSinkConfig, TlsSource,
 };
 use thiserror::Error;
 

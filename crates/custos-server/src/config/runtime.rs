@@ -42,6 +42,9 @@ pub struct SessionPolicy {
     pub absolute_timeout: Duration,
 }
 
+/// Per role, the networks people of that role may work from; roles absent are unrestricted.
+pub type NetworkRules = std::collections::BTreeMap<custos_auth::role::Role, Vec<ipnet::IpNet>>;
+
 /// Account lockout after repeated failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockoutPolicy {
@@ -208,6 +211,8 @@ pub struct Config {
     pub session: SessionPolicy,
     /// Lockout.
     pub lockout: LockoutPolicy,
+    /// Allowed networks per role.
+    pub allowed_networks: NetworkRules,
     /// Notifications.
     pub notify: NotifyConfig,
     /// Log line format.
@@ -247,6 +252,7 @@ impl Config {
              profile           {:?}\n\
              session           idle {} s, absolute {} s\n\
              lockout           after {} failures, for {} s\n\
+             networks          {}\n\
              request limits    {} s, {} bytes\n\
              smtp              {smtp}\n\
              audit             checkpoint every {} entries or {} s, witness {}, kept {} days\n\
@@ -260,6 +266,7 @@ impl Config {
             self.session.absolute_timeout.as_secs(),
             self.lockout.threshold,
             self.lockout.duration.as_secs(),
+            describe_networks(&self.allowed_networks),
             self.request_timeout.as_secs(),
             self.body_limit,
             self.audit.checkpoint_every,
@@ -293,6 +300,20 @@ fn describe_forwarding(forward: &ForwardConfig) -> String {
             forward.batch
         )
     }
+}
+
+fn describe_networks(rules: &NetworkRules) -> String {
+    if rules.is_empty() {
+        return "any, for every role".to_owned();
+    }
+    rules
+        .iter()
+        .map(|(role, nets)| {
+            let nets: Vec<String> = nets.iter().map(ToString::to_string).collect();
+            format!("{role}: {}", nets.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Defaults, per CONTRACT.md.
@@ -454,6 +475,34 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
         problems.push("auth.lockout_secs: must be at least 1".to_owned());
     }
 
+    let mut allowed_networks = NetworkRules::new();
+    for (role_name, networks) in file.auth.allowed_networks.unwrap_or_default() {
+        let role = match role_name.parse::<custos_auth::role::Role>() {
+            Ok(role) if role.is_person() => role,
+            _ => {
+                problems.push(format!(
+                    "auth.allowed_networks: `{role_name}` is not a person role (agent, supervisor, security_officer, auditor, admin)"
+                ));
+                continue;
+            }
+        };
+        let mut parsed = Vec::new();
+        for network in networks {
+            match network.parse::<ipnet::IpNet>() {
+                Ok(net) => parsed.push(net),
+                Err(_) => problems.push(format!(
+                    "auth.allowed_networks.{role_name}: `{network}` is not a network such as 10.8.0.0/16"
+                )),
+            }
+        }
+        if parsed.is_empty() {
+            problems.push(format!(
+                "auth.allowed_networks.{role_name}: list at least one network (or leave the role out)"
+            ));
+        }
+        allowed_networks.insert(role, parsed);
+    }
+
     let smtp_url = file
         .notify
         .smtp_url
@@ -540,6 +589,7 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
             threshold,
             duration: Duration::from_secs(lockout_secs),
         },
+        allowed_networks,
         notify: NotifyConfig {
             smtp_url,
             smtp_from,

@@ -315,3 +315,38 @@ fn the_siem_token_is_never_shown() {
     assert!(err.contains("audit.http_token"), "{err}");
     assert!(!err.contains("Hec Canary"), "{err}");
 }
+
+#[test]
+fn networks_per_role_from_file_and_environment() {
+    let config = load_text(
+        "[auth]\nallowed_networks = { agent = [\"10.8.0.0/16\", \"192.168.1.0/24\"] }\n",
+        &[],
+    )
+    .unwrap();
+    let agent = &config.allowed_networks[&custos_auth::role::Role::Agent];
+    assert_eq!(agent.len(), 2);
+    let from_env = load(
+        None,
+        vars(&[(
+            "CUSTOS_AUTH__ALLOWED_NETWORKS",
+            "{ supervisor = [\"127.0.0.0/8\"] }",
+        )]),
+        &CliOverrides::default(),
+    )
+    .unwrap();
+    assert!(
+        from_env
+            .allowed_networks
+            .contains_key(&custos_auth::role::Role::Supervisor)
+    );
+    for bad in [
+        "{ agent = [\"10.8.0.0/33\"] }",
+        "{ integration = [\"10.0.0.0/8\"] }",
+        "{ agent = [] }",
+    ] {
+        let err = load_text(&format!("[auth]\nallowed_networks = {bad}\n"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("auth.allowed_networks"), "{bad}: {err}");
+    }
+}

@@ -26,6 +26,7 @@ pub fn auth_error(e: AuthError) -> ApiError {
         AuthError::InvalidMfa => (StatusCode::UNAUTHORIZED, "invalid_mfa"),
         AuthError::MfaReplayed => (StatusCode::UNAUTHORIZED, "mfa_code_replayed"),
         AuthError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthorized"),
+        AuthError::NetworkNotAllowed => (StatusCode::FORBIDDEN, "network_not_allowed"),
         AuthError::PasswordRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "weak_password"),
         AuthError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
         AuthError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

@@ -976,6 +976,60 @@ async fn admins_add_validated_policies_that_persist(db: TestDatabase) {
     restarted.stop().await;
 }
 
+async fn restricted_roles_work_only_from_their_networks(db: TestDatabase) {
+    // The tests connect from 127.0.0.1: agents are held to a VPN range they are not
+    // on, supervisors to loopback, other roles are unrestricted.
+    let rules = "{ agent = [\"10.8.0.0/16\"], supervisor = [\"127.0.0.0/8\"] }";
+    let server = TestServer::start_on(db, &[("CUSTOS_AUTH__ALLOWED_NETWORKS", rules)]).await;
+    create_person(&server, "vera", Role::Agent).await;
+    let supervisor = create_person(&server, "stan", Role::Supervisor).await;
+    let auditor = create_person(&server, "aida", Role::Auditor).await;
+    assert_eq!(
+        error_code(login(&server, "vera", PASSWORD).await).await,
+        (403, "network_not_allowed".to_owned())
+    );
+    assert_eq!(
+        login(&server, "vera", "wrong-password-123").await.status(),
+        401,
+        "a wrong password says only that"
+    );
+    sign_in(&server, "stan", &supervisor).await;
+    server.clock().advance(time::Duration::seconds(31));
+    sign_in(&server, "aida", &auditor).await;
+    server.stop().await;
+}
+
+async fn a_session_is_refused_once_its_network_is_not_allowed(db: TestDatabase) {
+    let open = TestServer::start_on(db, &[]).await;
+    let secret = create_person(&open, "walt", Role::Agent).await;
+    let token = sign_in(&open, "walt", &secret).await;
+    assert_eq!(get_as(&open, "/api/v1/me", &token).await.status(), 200);
+    let db = open.stop_keeping_database().await;
+    // The same store, now with agents held to the VPN range.
+    let strict = TestServer::start_on(
+        db,
+        &[(
+            "CUSTOS_AUTH__ALLOWED_NETWORKS",
+            "{ agent = [\"10.8.0.0/16\"] }",
+        )],
+    )
+    .await;
+    let refused = get_as(&strict, "/api/v1/me", &token).await;
+    assert_eq!(
+        error_code(refused).await,
+        (403, "network_not_allowed".to_owned())
+    );
+    let denials = strict
+        .server()
+        .state()
+        .store()
+        .audit_entries(0, 10_000)
+        .await
+        .unwrap();
+    assert!(denials.iter().any(|e| e.index.action == "access.denied"));
+    strict.stop().await;
+}
+
 custos_testkit::test_on_both_stores!(
     a_person_signs_in_with_totp_once,
     unknown_users_and_wrong_passwords_get_one_answer,
@@ -994,4 +1048,6 @@ custos_testkit::test_on_both_stores!(
     a_recovery_code_signs_in_once,
     access_reviews_are_reported_and_signed_off,
     admins_add_validated_policies_that_persist,
+    restricted_roles_work_only_from_their_networks,
+    a_session_is_refused_once_its_network_is_not_allowed,
 );
