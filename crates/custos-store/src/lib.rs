@@ -13,6 +13,7 @@ mod error;
 mod instance;
 mod migrations;
 mod postgres;
+mod sql;
 mod sqlite;
 
 use uuid::Uuid;
