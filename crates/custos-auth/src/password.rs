@@ -66,8 +66,16 @@ impl Default for HashCost {
 pub struct HashError;
 
 /// A stored password hash, PHC string format (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` shows the algorithm and parameters, never the salt or the hash.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHashString(pub String);
+
+impl std::fmt::Debug for PasswordHashString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<&str> = self.0.split('$').take(4).collect();
+        write!(f, "PasswordHashString({}$..)", params.join("$"))
+    }
+}
 
 /// Checks a new password against the policy (not the history; see [`is_reuse`]).
 pub fn check_policy(candidate: &SecretString, username: &str) -> Result<(), PasswordRejection> {

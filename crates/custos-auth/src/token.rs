@@ -16,6 +16,10 @@ pub enum TokenKind {
     Service,
     /// A step in a sign-in (password accepted, MFA pending).
     MfaPending,
+    /// An enrolled device's token (`cus_d_`), kept by the device and shown at sign-in.
+    Device,
+    /// A single-use device enrolment code (`cus_e_`), handed to the person by an officer.
+    DeviceCode,
 }
 
 impl TokenKind {
@@ -24,6 +28,8 @@ impl TokenKind {
             Self::Session => "cus_s_",
             Self::Service => "cus_t_",
             Self::MfaPending => "cus_m_",
+            Self::Device => "cus_d_",
+            Self::DeviceCode => "cus_e_",
         }
     }
 }

@@ -37,6 +37,11 @@ enum Command {
     /// Verify and export the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),
+    /// Redact card data and personal data from text (stdin or a file).
+    Redact(commands::redact::RedactArgs),
+    /// Rotate and inspect the vault's encryption keys.
+    #[command(subcommand)]
+    Keys(commands::keys::KeysCommand),
 }
 
 fn main() -> ExitCode {
@@ -47,5 +52,7 @@ fn main() -> ExitCode {
         Command::Audit(command) => commands::audit::run(command),
         Command::User(command) => commands::accounts::run_user(command),
         Command::Token(command) => commands::accounts::run_token(command),
+        Command::Keys(command) => commands::keys::run(command),
+        Command::Redact(args) => commands::redact::run(args),
     }
 }

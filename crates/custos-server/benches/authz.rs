@@ -42,6 +42,7 @@ fn person(role: Role) -> Principal {
             ip: None,
             ended_at: None,
             end_reason: None,
+            device_id: None,
         },
         expires_at: 0,
     }))

@@ -13,6 +13,7 @@ use cedar_policy::{
 use thiserror::Error;
 
 use custos_store::UserRecord;
+use uuid::Uuid;
 
 use crate::auth::Principal;
 
@@ -40,6 +41,32 @@ pub enum Action {
     ReadPolicies,
     /// Add a policy.
     WritePolicies,
+    /// Create a customer.
+    CreateCustomer,
+    /// Search customers by blind index.
+    SearchCustomers,
+    /// Read a customer, masked.
+    ReadCustomer,
+    /// Reveal a customer's field.
+    RevealCustomerField,
+    /// Delete a customer.
+    DeleteCustomer,
+    /// Exchange a card token for the number.
+    DetokenizeCard,
+    /// Open an interaction.
+    OpenInteraction,
+    /// Read an interaction.
+    ReadInteraction,
+    /// Close an interaction.
+    CloseInteraction,
+    /// Redact texts.
+    RedactText,
+    /// Issue a device enrolment code.
+    IssueDeviceCode,
+    /// List a person's devices.
+    ListDevices,
+    /// Revoke a device.
+    RevokeDevice,
 }
 
 impl Action {
@@ -55,6 +82,19 @@ impl Action {
             Self::SignOffAccessReview => "access_review.sign_off",
             Self::ReadPolicies => "policy.read",
             Self::WritePolicies => "policy.write",
+            Self::CreateCustomer => "customer.create",
+            Self::SearchCustomers => "customer.search",
+            Self::ReadCustomer => "customer.read",
+            Self::RevealCustomerField => "customer.reveal",
+            Self::DeleteCustomer => "customer.delete",
+            Self::DetokenizeCard => "card.detokenize",
+            Self::OpenInteraction => "interaction.open",
+            Self::ReadInteraction => "interaction.read",
+            Self::CloseInteraction => "interaction.close",
+            Self::RedactText => "text.redact",
+            Self::IssueDeviceCode => "device.issue_code",
+            Self::ListDevices => "device.list",
+            Self::RevokeDevice => "device.revoke",
         }
     }
 }
@@ -79,6 +119,32 @@ pub enum Resource {
     },
     /// A person's account.
     Account(UserRecord),
+    /// Where customers are created and searched for.
+    CustomerDirectory,
+    /// The card token table.
+    CardVault,
+    /// The redaction engine.
+    Redactor,
+    /// A customer, with the agents and teams that reach them through open interactions.
+    Customer {
+        /// The customer's id.
+        id: Uuid,
+        /// Agents with an open interaction (for a reveal: the named one only).
+        agents: Vec<Uuid>,
+        /// Those agents' teams.
+        teams: Vec<String>,
+    },
+    /// An interaction.
+    Interaction {
+        /// Its id (nil before it exists).
+        id: Uuid,
+        /// The agent it is assigned to.
+        agent: Uuid,
+        /// The agent's team ("" when none).
+        team: String,
+        /// Still open?
+        open: bool,
+    },
 }
 
 /// A decision and the policies that made it.
@@ -215,6 +281,34 @@ impl Authorizer {
         Ok(())
     }
 
+    /// Brings the administrator-added policies in line with `extra` (the store's list,
+    /// which another node may have added to). Added policies are never edited or
+    /// removed, so their ids tell whether anything changed. True if it did.
+    pub fn reload_added(&self, extra: &[(String, String)]) -> Result<bool, AuthzError> {
+        let current: HashSet<String> = self
+            .policies
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .policies()
+            .map(|p| p.id().to_string())
+            .filter(|id| !self.default_ids.contains(id))
+            .collect();
+        let wanted: HashSet<String> = extra.iter().map(|(id, _)| id.clone()).collect();
+        if current == wanted {
+            return Ok(false);
+        }
+        let fresh = Self::with_defaults_and(extra)?;
+        let policies = fresh
+            .policies
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *self
+            .policies
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = policies;
+        Ok(true)
+    }
+
     /// Decides whether `principal` may do `action` to `resource`; `mfa_fresh` says
     /// whether the caller passed MFA recently (step-up). A request that cannot be
     /// built is denied.
@@ -264,6 +358,69 @@ impl Authorizer {
                 entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
                 uid
             }
+            Resource::CustomerDirectory => {
+                let uid =
+                    uid("Custos::CustomerDirectory", "customers").map_err(|e| request_error(&e))?;
+                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
+                uid
+            }
+            Resource::CardVault => {
+                let uid = uid("Custos::CardVault", "cards").map_err(|e| request_error(&e))?;
+                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
+                uid
+            }
+            Resource::Redactor => {
+                let uid = uid("Custos::Redactor", "redactor").map_err(|e| request_error(&e))?;
+                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
+                uid
+            }
+            Resource::Customer { id, agents, teams } => {
+                let customer_uid =
+                    uid("Custos::Customer", &id.to_string()).map_err(|e| request_error(&e))?;
+                let agents = agents
+                    .iter()
+                    .map(|a| uid_of_person(*a).map(RestrictedExpression::new_entity_uid))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| request_error(&e))?;
+                let attrs = HashMap::from([
+                    (
+                        "assigned_agents".to_owned(),
+                        RestrictedExpression::new_set(agents),
+                    ),
+                    (
+                        "assigned_teams".to_owned(),
+                        RestrictedExpression::new_set(teams.iter().map(|t| string(t))),
+                    ),
+                ]);
+                entities.push(
+                    Entity::new(customer_uid.clone(), attrs, HashSet::new())
+                        .map_err(|e| request_error(&e))?,
+                );
+                customer_uid
+            }
+            Resource::Interaction {
+                id,
+                agent,
+                team,
+                open,
+            } => {
+                let uid =
+                    uid("Custos::Interaction", &id.to_string()).map_err(|e| request_error(&e))?;
+                let agent_uid = uid_of_person(*agent).map_err(|e| request_error(&e))?;
+                let attrs = HashMap::from([
+                    (
+                        "agent".to_owned(),
+                        RestrictedExpression::new_entity_uid(agent_uid),
+                    ),
+                    ("team".to_owned(), string(team)),
+                    ("open".to_owned(), RestrictedExpression::new_bool(*open)),
+                ]);
+                entities.push(
+                    Entity::new(uid.clone(), attrs, HashSet::new())
+                        .map_err(|e| request_error(&e))?,
+                );
+                uid
+            }
             Resource::Caller => principal_uid.clone(),
             Resource::Session { id, owner } => {
                 let owner_entity = person_entity(owner).map_err(|e| request_error(&e))?;
@@ -292,8 +449,11 @@ impl Authorizer {
             }
         };
         let action_uid = uid("Custos::Action", action.id()).map_err(|e| request_error(&e))?;
-        let entities =
-            Entities::from_entities(entities, Some(&self.schema)).map_err(|e| request_error(&e))?;
+        // Built here from typed records, so their shape is right by construction; the
+        // request itself is still validated against the schema below. (Validating the
+        // entities too cost as much as evaluating every policy.) Schema actions have no
+        // groups, so no action entities are needed for `action in [...]`.
+        let entities = Entities::from_entities(entities, None).map_err(|e| request_error(&e))?;
         let context = Context::from_pairs([(
             "mfa_fresh".to_owned(),
             RestrictedExpression::new_bool(mfa_fresh),
@@ -345,6 +505,10 @@ fn validate(schema: &Schema, policies: &PolicySet) -> Result<(), AuthzError> {
 fn uid(kind: &str, id: &str) -> Result<EntityUid, String> {
     let kind = EntityTypeName::from_str(kind).map_err(|e| e.to_string())?;
     Ok(EntityUid::from_type_name_and_id(kind, EntityId::new(id)))
+}
+
+fn uid_of_person(id: Uuid) -> Result<EntityUid, String> {
+    uid("Custos::Person", &id.to_string())
 }
 
 fn string(s: &str) -> RestrictedExpression {

@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! DATA_DIR/               0700
-//!   root.key              0600  root of the key hierarchy (32 random bytes)
+//!   root.key              0600  root of the key hierarchy (32 random bytes), unless
+//!                               keys.root_source is `env` or `passphrase`
+//!   root-key.salt         0600  Argon2id salt of a passphrase-derived root key
 //!   audit-signing.key     0600  Ed25519 key that signs audit checkpoints (PKCS#8 PEM)
 //!   audit-signing.pub           its public half (SPKI PEM), for offline verification
 //!   tls/cert.pem                self-signed certificate, when no certificate is configured
@@ -55,6 +57,14 @@ pub enum DataDirError {
     /// Key generation failed.
     #[error("cannot generate {0}")]
     Generate(&'static str),
+    /// A secret expected in the environment is absent or malformed.
+    #[error("{what} must be set in {var} (see keys.root_source)")]
+    MissingSecret {
+        /// What the secret is.
+        what: &'static str,
+        /// The variable.
+        var: &'static str,
+    },
 }
 
 /// The data directory's path and the names of what lives in it.
@@ -91,6 +101,11 @@ impl DataDir {
     /// The root key file.
     pub fn root_key(&self) -> PathBuf {
         self.root.join("root.key")
+    }
+
+    /// The salt of a passphrase-derived root key.
+    pub fn root_key_salt(&self) -> PathBuf {
+        self.root.join("root-key.salt")
     }
 
     /// The audit signing key.

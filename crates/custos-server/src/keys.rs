@@ -1,6 +1,11 @@
 //! The key material of an installation, created on the first start:
 //! the root key (the top of the data-key hierarchy) and the audit signing key
 //! (Ed25519, separate from every data key, signs audit checkpoints).
+//!
+//! The root key comes from `root.key` in the data directory (the default), from
+//! the `CUSTOS_ROOT_KEY` environment variable (32 bytes in base64, for a secrets
+//! manager), or from the `CUSTOS_ROOT_PASSPHRASE` variable stretched with Argon2id
+//! and a salt kept in the data directory (`root-key.salt`); see `keys.root_source`.
 
 use std::sync::Arc;
 
@@ -10,7 +15,13 @@ use base64::Engine as _;
 use custos_audit::AuditSigner;
 use secrecy::SecretBox;
 
+use crate::config::RootSource;
 use crate::datadir::{self, DataDir, DataDirError};
+
+/// The variable holding the root key when `keys.root_source = "env"`.
+pub const ROOT_KEY_VAR: &str = "CUSTOS_ROOT_KEY";
+/// The variable holding the passphrase when `keys.root_source = "passphrase"`.
+pub const ROOT_PASSPHRASE_VAR: &str = "CUSTOS_ROOT_PASSPHRASE";
 
 /// First line of the root key file; the version lets the format evolve.
 const ROOT_KEY_HEADER: &str = "custos-root-key v1";
@@ -39,28 +50,32 @@ impl std::fmt::Debug for RootKey {
 pub struct Keys {
     /// Root of the key hierarchy.
     pub root: RootKey,
+    /// Where the root came from.
+    pub root_source: RootSource,
     /// Signs audit chain heads and checkpoints.
     pub audit_signer: Arc<AuditSigner>,
 }
 
-/// Loads the keys of `dir`, creating any that do not exist yet. Returns the keys
-/// and whether anything was created.
-pub fn load_or_create(dir: &DataDir) -> Result<(Keys, bool), DataDirError> {
-    let mut created = false;
-    let root_path = dir.root_key();
-    if !root_path.exists() {
-        let mut bytes = zeroize::Zeroizing::new([0u8; ROOT_KEY_LEN]);
-        aws_lc_rs::rand::fill(bytes.as_mut_slice())
-            .map_err(|_| DataDirError::Generate("the root key"))?;
-        let encoded = zeroize::Zeroizing::new(format!(
-            "{ROOT_KEY_HEADER}\n{}\n",
-            base64::engine::general_purpose::STANDARD.encode(bytes.as_slice())
-        ));
-        datadir::write_secret_file(&root_path, encoded.as_bytes())?;
-        created = true;
+impl Keys {
+    /// The root key provider's name for where the root came from.
+    pub fn root_source_kind(&self) -> &'static str {
+        match self.root_source {
+            RootSource::File => "file",
+            RootSource::Env => "env",
+            RootSource::Passphrase => "passphrase",
+        }
     }
-    let root = read_root_key(&root_path)?;
+}
 
+/// Loads the keys of `dir`, creating any that do not exist yet (the root key
+/// only when it comes from the data directory). Returns the keys and whether
+/// anything was created.
+pub fn load_or_create(dir: &DataDir, source: RootSource) -> Result<(Keys, bool), DataDirError> {
+    let (root, mut created) = match source {
+        RootSource::File => root_from_file(dir)?,
+        RootSource::Env => (root_from_env()?, false),
+        RootSource::Passphrase => root_from_passphrase(dir)?,
+    };
     let audit_path = dir.audit_signing_key();
     if !audit_path.exists() {
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new())
@@ -92,6 +107,7 @@ pub fn load_or_create(dir: &DataDir) -> Result<(Keys, bool), DataDirError> {
     Ok((
         Keys {
             root,
+            root_source: source,
             audit_signer: Arc::new(AuditSigner::new(pair)),
         },
         created,
@@ -112,8 +128,14 @@ pub fn load_audit_public_key(
 }
 
 /// Loads the existing keys of `dir`; refuses to create any (offline tools).
-pub fn load_existing(dir: &DataDir) -> Result<Keys, DataDirError> {
-    for path in [dir.root_key(), dir.audit_signing_key()] {
+pub fn load_existing(dir: &DataDir, source: RootSource) -> Result<Keys, DataDirError> {
+    let mut needed = vec![dir.audit_signing_key()];
+    match source {
+        RootSource::File => needed.push(dir.root_key()),
+        RootSource::Passphrase => needed.push(dir.root_key_salt()),
+        RootSource::Env => {}
+    }
+    for path in needed {
         if !path.exists() {
             return Err(DataDirError::Io {
                 action: "find",
@@ -122,7 +144,78 @@ pub fn load_existing(dir: &DataDir) -> Result<Keys, DataDirError> {
             });
         }
     }
-    load_or_create(dir).map(|(keys, _)| keys)
+    load_or_create(dir, source).map(|(keys, _)| keys)
+}
+
+fn root_from_file(dir: &DataDir) -> Result<(RootKey, bool), DataDirError> {
+    let root_path = dir.root_key();
+    let mut created = false;
+    if !root_path.exists() {
+        let bytes = custos_crypto::KeyBytes::generate()
+            .map_err(|_| DataDirError::Generate("the root key"))?;
+        let encoded = zeroize::Zeroizing::new(format!(
+            "{ROOT_KEY_HEADER}\n{}\n",
+            base64::engine::general_purpose::STANDARD.encode(bytes.expose())
+        ));
+        datadir::write_secret_file(&root_path, encoded.as_bytes())?;
+        created = true;
+    }
+    Ok((read_root_key(&root_path)?, created))
+}
+
+fn root_from_env() -> Result<RootKey, DataDirError> {
+    let missing = || DataDirError::MissingSecret {
+        what: "the root key",
+        var: ROOT_KEY_VAR,
+    };
+    let text = zeroize::Zeroizing::new(std::env::var(ROOT_KEY_VAR).map_err(|_| missing())?);
+    let decoded = zeroize::Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_err(|_| missing())?,
+    );
+    let bytes: [u8; ROOT_KEY_LEN] = decoded.as_slice().try_into().map_err(|_| missing())?;
+    Ok(RootKey(SecretBox::new(Box::new(bytes))))
+}
+
+fn root_from_passphrase(dir: &DataDir) -> Result<(RootKey, bool), DataDirError> {
+    let passphrase = zeroize::Zeroizing::new(std::env::var(ROOT_PASSPHRASE_VAR).map_err(|_| {
+        DataDirError::MissingSecret {
+            what: "the root key passphrase",
+            var: ROOT_PASSPHRASE_VAR,
+        }
+    })?);
+    let salt_path = dir.root_key_salt();
+    let mut created = false;
+    if !salt_path.exists() {
+        let mut salt = [0u8; 16];
+        aws_lc_rs::rand::fill(&mut salt)
+            .map_err(|_| DataDirError::Generate("the root key salt"))?;
+        datadir::write_secret_file(
+            &salt_path,
+            format!(
+                "{}\n",
+                base64::engine::general_purpose::STANDARD.encode(salt)
+            )
+            .as_bytes(),
+        )?;
+        created = true;
+    }
+    let malformed = || DataDirError::Malformed {
+        path: salt_path.clone(),
+        what: "root key salt",
+    };
+    let salt_text = datadir::read_secret_file(&salt_path)?;
+    let salt = base64::engine::general_purpose::STANDARD
+        .decode(
+            std::str::from_utf8(&salt_text)
+                .map_err(|_| malformed())?
+                .trim(),
+        )
+        .map_err(|_| malformed())?;
+    let bytes = custos_crypto::root::stretch_passphrase(passphrase.as_bytes(), &salt)
+        .map_err(|_| malformed())?;
+    Ok((RootKey(SecretBox::new(Box::new(*bytes.expose()))), created))
 }
 
 fn read_root_key(path: &std::path::Path) -> Result<RootKey, DataDirError> {
@@ -153,9 +246,9 @@ mod tests {
     fn keys_are_created_once_and_reused() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = DataDir::create_or_open(&tmp.path().join("data")).unwrap();
-        let (first, created) = load_or_create(&dir).unwrap();
+        let (first, created) = load_or_create(&dir, RootSource::File).unwrap();
         assert!(created);
-        let (second, created_again) = load_or_create(&dir).unwrap();
+        let (second, created_again) = load_or_create(&dir, RootSource::File).unwrap();
         assert!(!created_again);
         assert_eq!(first.root.expose(), second.root.expose());
         assert_eq!(
@@ -172,7 +265,7 @@ mod tests {
         let dir = DataDir::create_or_open(tmp.path()).unwrap();
         datadir::write_secret_file(&dir.root_key(), b"custos-root-key v1\nAAAA\n").unwrap();
         assert!(matches!(
-            load_or_create(&dir),
+            load_or_create(&dir, RootSource::File),
             Err(DataDirError::Malformed { .. })
         ));
     }

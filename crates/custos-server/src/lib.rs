@@ -18,5 +18,6 @@ pub mod setup;
 pub mod state;
 pub mod telemetry;
 pub mod tls;
+pub mod vault;
 
 pub use server::{RunningServer, StartError, StartReport, start};

@@ -21,6 +21,8 @@ use crate::config::Config;
 use crate::datadir::{DataDir, DataDirError};
 use crate::state::AppState;
 use crate::tls::TlsError;
+use crate::vault::VaultService;
+use crate::vault::keyring::Keyring;
 use crate::{http, keys, listener, setup, tls};
 
 /// Why the server could not start.
@@ -124,7 +126,7 @@ pub async fn start(
     clock: Arc<dyn Clock>,
 ) -> Result<(RunningServer, StartReport), StartError> {
     let dir = DataDir::create_or_open(&config.data_dir)?;
-    let (keys, keys_created) = keys::load_or_create(&dir)?;
+    let (keys, keys_created) = keys::load_or_create(&dir, config.root_source)?;
     let (tls_config, cert_created) = tls::server_config(&config.tls, &dir, config.listen)?;
     let sinks = forward::prepare(&config.audit.forward, forward::local_hostname().as_deref())?;
 
@@ -194,6 +196,28 @@ pub async fn start(
     let extra_policies = store.extra_policies().await?;
     let authz = Authorizer::with_defaults_and(&extra_policies)
         .map_err(|e| StartError::Security(e.to_string()))?;
+    let root = custos_crypto::LocalRootKey::from_bytes(keys.root_source_kind(), keys.root.expose())
+        .map_err(|e| StartError::Security(e.to_string()))?;
+    let keyring = Keyring::load_or_init(&store, Arc::new(root), clock.unix_now().0)
+        .await
+        .map_err(|e| match e {
+            crate::vault::VaultError::Crypto(_) => StartError::Security(
+                "the vault keys in this database cannot be unwrapped with this root key \
+                 (is this the data directory, or keys.root_source, that created the database?)"
+                    .to_owned(),
+            ),
+            e => StartError::Security(e.to_string()),
+        })?;
+    let redactor = custos_redact::Redactor::new(custos_redact::RedactorConfig::default())
+        .map_err(|e| StartError::Security(e.to_string()))?;
+    let vault = VaultService::new(
+        store.clone(),
+        audit.clone(),
+        clock.clone(),
+        keyring,
+        redactor.clone(),
+        &config.vault,
+    );
     let state = AppState::new(
         config,
         store,
@@ -201,6 +225,8 @@ pub async fn start(
         audit,
         auth,
         authz,
+        vault,
+        redactor,
         clock,
         instance.clone(),
         openapi_json,
@@ -247,12 +273,34 @@ fn config_fingerprint(config: &Config) -> String {
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What other nodes and tools may change in the shared store, reloaded into this
+/// node: the vault's keys (a rotation by `custos keys rotate` moves new customers
+/// to the newest KEK) and the policies administrators added elsewhere.
+pub async fn reload_shared_state(state: &AppState) {
+    if let Err(e) = state.vault().reload_keys().await {
+        tracing::warn!(error = %e, "reloading the vault keys failed");
+    }
+    match state.store().extra_policies().await {
+        Ok(extra) => match state.authz().reload_added(&extra) {
+            Ok(true) => tracing::info!(policies = extra.len(), "added policies reloaded"),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "stored policies do not validate; kept the ones in force")
+            }
+        },
+        Err(e) => tracing::warn!(error = %e, "reading the added policies failed"),
+    }
+}
+
 /// Disables accounts unused for 90 days (PCI DSS 8.2.6): at start, then hourly,
 /// until shutdown. Sign-in checks the same rule, so an hour's delay opens nothing.
+/// Every minute, reloads what other nodes may have changed ([`reload_shared_state`]).
 async fn sweep_inactive_accounts(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         tokio::select! {
+            _ = every_minute.tick() => reload_shared_state(&state).await,
             _ = every_hour.tick() => {
                 match state.auth().disable_inactive().await {
                     Ok(disabled) if !disabled.is_empty() => {

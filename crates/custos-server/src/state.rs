@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::http::metrics::HttpMetrics;
 use crate::keys::Keys;
+use crate::vault::VaultService;
 
 /// Cheap to clone: one shared inner value.
 #[derive(Clone, Debug)]
@@ -25,6 +26,8 @@ struct Inner {
     audit: AuditLog,
     auth: AuthService,
     authz: Authorizer,
+    vault: VaultService,
+    redactor: custos_redact::Redactor,
     clock: Arc<dyn Clock>,
     instance: InstanceInfo,
     metrics: HttpMetrics,
@@ -45,6 +48,8 @@ impl AppState {
         audit: AuditLog,
         auth: AuthService,
         authz: Authorizer,
+        vault: VaultService,
+        redactor: custos_redact::Redactor,
         clock: Arc<dyn Clock>,
         instance: InstanceInfo,
         openapi_json: String,
@@ -56,6 +61,8 @@ impl AppState {
             audit,
             auth,
             authz,
+            vault,
+            redactor,
             clock,
             instance,
             metrics: HttpMetrics::new(),
@@ -92,6 +99,16 @@ impl AppState {
     /// Authorization.
     pub fn authz(&self) -> &Authorizer {
         &self.0.authz
+    }
+
+    /// The customer vault.
+    pub fn vault(&self) -> &VaultService {
+        &self.0.vault
+    }
+
+    /// The redaction engine.
+    pub fn redactor(&self) -> &custos_redact::Redactor {
+        &self.0.redactor
     }
 
     /// The clock.

@@ -12,8 +12,9 @@ use uuid::Uuid;
 
 use crate::StoreError;
 
-/// A person's account as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A person's account as stored. `Debug` leaves out the password hash and the
+/// sealed TOTP secret.
+#[derive(Clone, PartialEq, Eq)]
 pub struct UserRecord {
     /// Stable id.
     pub id: Uuid,
@@ -45,6 +46,18 @@ pub struct UserRecord {
     pub last_sign_in_at: Option<i64>,
 }
 
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("team", &self.team)
+            .field("disabled_at", &self.disabled_at)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A session as stored (its token only as a hash, elsewhere).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
@@ -64,6 +77,25 @@ pub struct SessionRecord {
     pub ended_at: Option<i64>,
     /// Why it ended (`logout`, `idle_timeout`, `disabled`, …).
     pub end_reason: Option<String>,
+    /// The enrolled device it was opened from, if any.
+    pub device_id: Option<Uuid>,
+}
+
+/// An enrolled device (its token only as a hash, elsewhere).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// Public id.
+    pub id: Uuid,
+    /// Whose.
+    pub user_id: Uuid,
+    /// A name the person or officer gave it (e.g. `laptop-4411`).
+    pub name: String,
+    /// Enrolled.
+    pub created_at: i64,
+    /// Last sign-in from it.
+    pub last_seen_at: Option<i64>,
+    /// Revoked: it no longer counts, and its sessions ended.
+    pub revoked_at: Option<i64>,
 }
 
 /// An integration's service token as stored.
@@ -180,19 +212,72 @@ pub trait AccountStore {
         user: Uuid,
     ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
-    /// Stores a pending MFA step after a correct password.
+    /// Stores a pending MFA step after a correct password (from `device`, if any).
     fn create_mfa_challenge(
         &self,
         token_hash: &[u8; 32],
         user: Uuid,
+        device: Option<Uuid>,
         expires_at: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Takes (and deletes) a pending MFA step; `None` if unknown or expired.
+    /// Takes (and deletes) a pending MFA step: (user, device); `None` if unknown or expired.
     fn take_mfa_challenge(
         &self,
         token_hash: &[u8; 32],
         now: i64,
-    ) -> impl Future<Output = Result<Option<Uuid>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<(Uuid, Option<Uuid>)>, StoreError>> + Send;
+
+    /// Stores a single-use device enrolment code (as a hash) for a person.
+    fn create_device_code(
+        &self,
+        code_hash: &[u8; 32],
+        user: Uuid,
+        created_by: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Uses up an enrolment code of `user`, exactly once, before it expires; true if
+    /// it was used now. A code of someone else is left unspent.
+    fn take_device_code(
+        &self,
+        code_hash: &[u8; 32],
+        user: Uuid,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Stores an enrolled device with its token hash.
+    fn create_device(
+        &self,
+        device: &DeviceRecord,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The live (not revoked) device with this token.
+    fn device_by_token(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<DeviceRecord>, StoreError>> + Send;
+    /// A device by id.
+    fn device_by_id(
+        &self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<DeviceRecord>, StoreError>> + Send;
+    /// A person's devices, newest first.
+    fn devices_of(
+        &self,
+        user: Uuid,
+    ) -> impl Future<Output = Result<Vec<DeviceRecord>, StoreError>> + Send;
+    /// Records a sign-in from a device.
+    fn touch_device(
+        &self,
+        id: Uuid,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Revokes a device and ends every session opened from it, at once; false if it
+    /// was already revoked.
+    fn revoke_device(
+        &self,
+        id: Uuid,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Stores a new session.
     fn create_session(
@@ -285,6 +370,15 @@ pub trait AccountStore {
 pub(crate) const USER_COLUMNS: &str = "id, username, role, team, supervisor_id, password_hash, password_changed_at, \
      totp_sealed, totp_last_step, failed_attempts, locked_until, disabled_at, created_at, last_sign_in_at";
 
+/// `columns` (a comma-separated list) qualified with a table alias, for joins.
+pub(crate) fn qualified(columns: &str, alias: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A `users` row as both backends decode it.
 pub(crate) type UserRow = (
     Uuid,
@@ -340,7 +434,7 @@ pub(crate) fn user_from_row(row: UserRow) -> UserRecord {
 
 /// The columns of `sessions`, in [`SessionRow`] order.
 pub(crate) const SESSION_COLUMNS: &str =
-    "id, user_id, created_at, last_seen, mfa_at, ip, ended_at, end_reason";
+    "id, user_id, created_at, last_seen, mfa_at, ip, ended_at, end_reason, device_id";
 
 /// A `sessions` row.
 pub(crate) type SessionRow = (
@@ -352,10 +446,11 @@ pub(crate) type SessionRow = (
     Option<String>,
     Option<i64>,
     Option<String>,
+    Option<Uuid>,
 );
 
 pub(crate) fn session_from_row(row: SessionRow) -> SessionRecord {
-    let (id, user_id, created_at, last_seen, mfa_at, ip, ended_at, end_reason) = row;
+    let (id, user_id, created_at, last_seen, mfa_at, ip, ended_at, end_reason, device_id) = row;
     SessionRecord {
         id,
         user_id,
@@ -365,6 +460,25 @@ pub(crate) fn session_from_row(row: SessionRow) -> SessionRecord {
         ip,
         ended_at,
         end_reason,
+        device_id,
+    }
+}
+
+/// The columns of `devices`, in [`DeviceRow`] order.
+pub(crate) const DEVICE_COLUMNS: &str = "id, user_id, name, created_at, last_seen_at, revoked_at";
+
+/// A `devices` row.
+pub(crate) type DeviceRow = (Uuid, Uuid, String, i64, Option<i64>, Option<i64>);
+
+pub(crate) fn device_from_row(row: DeviceRow) -> DeviceRecord {
+    let (id, user_id, name, created_at, last_seen_at, revoked_at) = row;
+    DeviceRecord {
+        id,
+        user_id,
+        name,
+        created_at,
+        last_seen_at,
+        revoked_at,
     }
 }
 

@@ -15,11 +15,12 @@ mod migrations;
 mod postgres;
 mod sql;
 mod sqlite;
+mod vault;
 
 use uuid::Uuid;
 
 pub use accounts::{
-    AccessReviewRecord, AccountStore, ServiceTokenRecord, SessionRecord, UserRecord,
+    AccessReviewRecord, AccountStore, DeviceRecord, ServiceTokenRecord, SessionRecord, UserRecord,
 };
 pub use audit::{AuditAnchor, AuditQuery, AuditStore};
 pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
@@ -27,6 +28,10 @@ pub use error::StoreError;
 pub use instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use vault::{
+    CardTokenRecord, CustomerRecord, InteractionRecord, KekRecord, NewCustomer, StoredCustomer,
+    SystemKeyRecord, VaultStore, WrappedDataKey,
+};
 
 /// Tuning for opening a store. The defaults suit a small contact center.
 #[derive(Debug, Clone)]
@@ -252,17 +257,69 @@ impl AccountStore for Store {
         &self,
         token_hash: &[u8; 32],
         user: Uuid,
+        device: Option<Uuid>,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        dispatch!(self, s => s.create_mfa_challenge(token_hash, user, expires_at).await)
+        dispatch!(self, s => s.create_mfa_challenge(token_hash, user, device, expires_at).await)
     }
 
     async fn take_mfa_challenge(
         &self,
         token_hash: &[u8; 32],
         now: i64,
-    ) -> Result<Option<Uuid>, StoreError> {
+    ) -> Result<Option<(Uuid, Option<Uuid>)>, StoreError> {
         dispatch!(self, s => s.take_mfa_challenge(token_hash, now).await)
+    }
+
+    async fn create_device_code(
+        &self,
+        code_hash: &[u8; 32],
+        user: Uuid,
+        created_by: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_device_code(code_hash, user, created_by, now, expires_at).await)
+    }
+
+    async fn take_device_code(
+        &self,
+        code_hash: &[u8; 32],
+        user: Uuid,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.take_device_code(code_hash, user, now).await)
+    }
+
+    async fn create_device(
+        &self,
+        device: &DeviceRecord,
+        token_hash: &[u8; 32],
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_device(device, token_hash).await)
+    }
+
+    async fn device_by_token(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<DeviceRecord>, StoreError> {
+        dispatch!(self, s => s.device_by_token(token_hash).await)
+    }
+
+    async fn device_by_id(&self, id: Uuid) -> Result<Option<DeviceRecord>, StoreError> {
+        dispatch!(self, s => s.device_by_id(id).await)
+    }
+
+    async fn devices_of(&self, user: Uuid) -> Result<Vec<DeviceRecord>, StoreError> {
+        dispatch!(self, s => s.devices_of(user).await)
+    }
+
+    async fn touch_device(&self, id: Uuid, now: i64) -> Result<(), StoreError> {
+        dispatch!(self, s => s.touch_device(id, now).await)
+    }
+
+    async fn revoke_device(&self, id: Uuid, now: i64) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.revoke_device(id, now).await)
     }
 
     async fn create_session(
@@ -343,5 +400,92 @@ impl AccountStore for Store {
 
     async fn touch_service_token(&self, id: Uuid, now: i64) -> Result<(), StoreError> {
         dispatch!(self, s => s.touch_service_token(id, now).await)
+    }
+}
+
+impl VaultStore for Store {
+    async fn vault_keks(&self) -> Result<Vec<KekRecord>, StoreError> {
+        dispatch!(self, s => s.vault_keks().await)
+    }
+
+    async fn add_vault_kek(&self, kek: &KekRecord) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.add_vault_kek(kek).await)
+    }
+
+    async fn destroy_unused_keks(&self, current: u32) -> Result<Vec<u32>, StoreError> {
+        dispatch!(self, s => s.destroy_unused_keks(current).await)
+    }
+
+    async fn kek_usage(&self) -> Result<Vec<(u32, u64)>, StoreError> {
+        dispatch!(self, s => s.kek_usage().await)
+    }
+
+    async fn vault_system_keys(&self) -> Result<Vec<SystemKeyRecord>, StoreError> {
+        dispatch!(self, s => s.vault_system_keys().await)
+    }
+
+    async fn add_vault_system_key(
+        &self,
+        key: &SystemKeyRecord,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.add_vault_system_key(key, now).await)
+    }
+
+    async fn create_customer(&self, customer: &NewCustomer) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_customer(customer).await)
+    }
+
+    async fn customer(&self, id: Uuid) -> Result<Option<StoredCustomer>, StoreError> {
+        dispatch!(self, s => s.customer(id).await)
+    }
+
+    async fn delete_customer(&self, id: Uuid, now: i64, by: &str) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.delete_customer(id, now, by).await)
+    }
+
+    async fn customers_by_index(&self, field: &str, hash: &[u8]) -> Result<Vec<Uuid>, StoreError> {
+        dispatch!(self, s => s.customers_by_index(field, hash).await)
+    }
+
+    async fn card_token(&self, token: &str) -> Result<Option<CardTokenRecord>, StoreError> {
+        dispatch!(self, s => s.card_token(token).await)
+    }
+
+    async fn data_keys_to_rewrap(
+        &self,
+        current: u32,
+        limit: u32,
+    ) -> Result<Vec<WrappedDataKey>, StoreError> {
+        dispatch!(self, s => s.data_keys_to_rewrap(current, limit).await)
+    }
+
+    async fn rewrap_data_key(
+        &self,
+        customer: Uuid,
+        from_kek: u32,
+        to_kek: u32,
+        wrapped: &[u8],
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.rewrap_data_key(customer, from_kek, to_kek, wrapped).await)
+    }
+
+    async fn create_interaction(&self, interaction: &InteractionRecord) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_interaction(interaction).await)
+    }
+
+    async fn interaction(&self, id: Uuid) -> Result<Option<InteractionRecord>, StoreError> {
+        dispatch!(self, s => s.interaction(id).await)
+    }
+
+    async fn open_interactions(
+        &self,
+        customer: Uuid,
+    ) -> Result<Vec<InteractionRecord>, StoreError> {
+        dispatch!(self, s => s.open_interactions(customer).await)
+    }
+
+    async fn close_interaction(&self, id: Uuid, now: i64, by: &str) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.close_interaction(id, now, by).await)
     }
 }

@@ -20,6 +20,8 @@ const SQLITE: &[Embedded] = &[
     (5, "recovery codes", include_str!("../migrations/sqlite/0005_recovery_codes.sql")),
     (6, "access reviews", include_str!("../migrations/sqlite/0006_access_reviews.sql")),
     (7, "policies", include_str!("../migrations/sqlite/0007_policies.sql")),
+    (8, "vault", include_str!("../migrations/sqlite/0008_vault.sql")),
+    (9, "devices", include_str!("../migrations/sqlite/0009_devices.sql")),
 ];
 
 #[rustfmt::skip]
@@ -31,6 +33,8 @@ const POSTGRES: &[Embedded] = &[
     (5, "recovery codes", include_str!("../migrations/postgres/0005_recovery_codes.sql")),
     (6, "access reviews", include_str!("../migrations/postgres/0006_access_reviews.sql")),
     (7, "policies", include_str!("../migrations/postgres/0007_policies.sql")),
+    (8, "vault", include_str!("../migrations/postgres/0008_vault.sql")),
+    (9, "devices", include_str!("../migrations/postgres/0009_devices.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

@@ -30,6 +30,9 @@ pub struct TestDatabase {
     /// For PostgreSQL: the admin URL and the schema to drop afterwards.
     postgres_schema: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
+    /// The data directory of the server that last ran on this database: its root
+    /// key wraps the vault's keys in it, so a restart must use the same one.
+    pub(crate) data_dir: Option<tempfile::TempDir>,
 }
 
 impl TestDatabase {
@@ -44,6 +47,7 @@ impl TestDatabase {
                     url,
                     postgres_schema: None,
                     _dir: Some(dir),
+                    data_dir: None,
                 })
             }
             Backend::Postgres => Self::postgres().await,
@@ -92,7 +96,15 @@ impl TestDatabase {
             url,
             postgres_schema: Some((admin_url, schema)),
             _dir: None,
+            data_dir: None,
         })
+    }
+
+    /// For PostgreSQL: the admin URL and this database's schema (for `pg_dump -n`).
+    pub fn postgres_schema(&self) -> Option<(&str, &str)> {
+        self.postgres_schema
+            .as_ref()
+            .map(|(url, schema)| (url.as_str(), schema.as_str()))
     }
 
     /// Which backend this is.

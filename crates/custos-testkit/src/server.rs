@@ -44,11 +44,15 @@ impl TestServer {
 
     /// Starts a server whose clock shows `start` (for data that must look old).
     pub async fn start_on_at(
-        database: TestDatabase,
+        mut database: TestDatabase,
         settings: &[(&str, &str)],
         start: time::OffsetDateTime,
     ) -> Self {
-        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        // A database keeps the data directory (and so the root key) of its last server.
+        let data_dir = match database.data_dir.take() {
+            Some(dir) => dir,
+            None => tempfile::tempdir().expect("temporary data directory"),
+        };
         let config = test_config(data_dir.path(), &database, settings);
         let clock = Arc::new(ManualClock::new(start));
         let (server, report) = custos_server::start(config, clock.clone())
@@ -115,11 +119,13 @@ impl TestServer {
         self.database.cleanup().await;
     }
 
-    /// Shuts the server down but leaves its database for another start; the
-    /// caller cleans it up.
+    /// Shuts the server down but leaves its database, with the data directory
+    /// whose root key it needs, for another start; the caller cleans it up.
     pub async fn stop_keeping_database(self) -> TestDatabase {
         self.server.shutdown().await;
-        self.database
+        let mut database = self.database;
+        database.data_dir = Some(self.data_dir);
+        database
     }
 
     /// Shuts the server down and keeps its whole installation (database and data

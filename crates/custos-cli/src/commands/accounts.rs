@@ -87,19 +87,21 @@ pub struct TokenCreateArgs {
     json: bool,
 }
 
-/// The services an account command needs, and what to close afterwards.
-struct Services {
-    auth: AuthService,
-    store: custos_store::Store,
-    audit: custos_server::audit::AuditLog,
+/// The services an administrative command needs, and what to close afterwards.
+pub(super) struct Services {
+    pub(super) auth: AuthService,
+    pub(super) store: custos_store::Store,
+    pub(super) audit: custos_server::audit::AuditLog,
     audit_task: tokio::task::JoinHandle<()>,
+    pub(super) keys: keys::Keys,
+    pub(super) clock: Arc<dyn Clock>,
 }
 
 impl Services {
-    async fn open(args: &StoreArgs) -> Result<Self, String> {
+    pub(super) async fn open(args: &StoreArgs) -> Result<Self, String> {
         let (config, store) = open_existing_store(args).await.map_err(|e| e.to_string())?;
-        let keys =
-            keys::load_existing(&DataDir::at(&config.data_dir)).map_err(|e| e.to_string())?;
+        let keys = keys::load_existing(&DataDir::at(&config.data_dir), config.root_source)
+            .map_err(|e| e.to_string())?;
         let instance = match store.find_instance().await {
             Ok(Some(instance)) => instance.instance_id.to_string(),
             Ok(None) => {
@@ -122,7 +124,7 @@ impl Services {
             &config,
             store.clone(),
             audit.clone(),
-            clock,
+            clock.clone(),
             keys.root.expose(),
         )
         .map_err(|e| e.to_string())?;
@@ -131,10 +133,12 @@ impl Services {
             store,
             audit,
             audit_task,
+            keys,
+            clock,
         })
     }
 
-    async fn close(self) {
+    pub(super) async fn close(self) {
         self.audit.close().await;
         let _ = self.audit_task.await;
         self.store.close().await;
@@ -142,7 +146,7 @@ impl Services {
 }
 
 /// The operator running the command, as the audit actor.
-fn operator() -> Actor {
+pub(super) fn operator() -> Actor {
     Actor {
         name: Some(format!(
             "cli:{}",
@@ -152,7 +156,7 @@ fn operator() -> Actor {
     }
 }
 
-fn fail(message: impl std::fmt::Display, code: u8) -> ExitCode {
+pub(super) fn fail(message: impl std::fmt::Display, code: u8) -> ExitCode {
     eprintln!("custos: {message}");
     ExitCode::from(code)
 }

@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod config;
+pub mod keys;
+pub mod redact;
 pub mod serve;
 
 use std::path::PathBuf;

@@ -118,6 +118,10 @@ async fn print_demo(server: &custos_server::RunningServer) -> bool {
                     token.expose_secret()
                 );
             }
+            println!(
+                "  {} customers, {} open interactions assigned to the agents",
+                report.customers, report.interactions
+            );
             true
         }
         Err(e) => {

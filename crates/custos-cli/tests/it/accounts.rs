@@ -1,6 +1,5 @@
 //! `custos user add|disable` and `custos token create` against a running server.
 
-use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use custos_testkit::client_trusting;
@@ -35,12 +34,7 @@ fn user_add(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{password}\n").as_bytes())
-        .unwrap();
+    crate::feed_stdin(&mut child, format!("{password}\n").as_bytes());
     let out = child.wait_with_output().unwrap();
     (
         out.status.code(),

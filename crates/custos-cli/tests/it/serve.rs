@@ -18,11 +18,20 @@ pub(crate) struct Serving {
 }
 
 pub(crate) async fn serve(data_dir: &Path, extra: &[&str]) -> Serving {
+    serve_with_env(data_dir, extra, &[]).await
+}
+
+pub(crate) async fn serve_with_env(
+    data_dir: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Serving {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_custos"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .args(extra)
         .env("CUSTOS_LOG__FORMAT", "json")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -221,8 +230,9 @@ async fn demo_seeds_people_of_every_role_once() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let mut first = serve(&data, &["--demo"]).await;
-    let lines = read_until(&mut first, "demo-payments").await;
+    let lines = read_until(&mut first, "open interactions").await;
     let text = lines.join("\n");
+    assert!(text.contains("5 customers, 5 open interactions"), "{text}");
     for role in [
         "admin",
         "security_officer",
@@ -283,6 +293,29 @@ async fn demo_seeds_people_of_every_role_once() {
         .await
         .unwrap();
     assert_eq!(done.status(), 200);
+    // The demo integration finds a seeded customer by phone, without decrypting anything.
+    let ccaas = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("demo-ccaas"))
+        .and_then(|l| l.split("token ").nth(1))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let found: serde_json::Value = client
+        .post(format!("{}/api/v1/customers/search", first.base_url))
+        .bearer_auth(&ccaas)
+        .json(&serde_json::json!({ "field": "phone", "value": "(415) 555-0132" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        found["customers"].as_array().map(Vec::len),
+        Some(1),
+        "{found}"
+    );
     first.terminate().await;
 
     let mut second = serve(&data, &["--demo"]).await;
@@ -303,4 +336,78 @@ async fn stopping_right_after_start_is_graceful() {
     for _ in 0..5 {
         serve(&data, &[]).await.terminate().await;
     }
+}
+
+/// A start that must fail: its exit code and what it wrote to stderr.
+async fn failed_start(data_dir: &Path, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_custos"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("a refused start exits")
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The root key from the environment or a passphrase: nothing of it is written to
+/// the data directory (a salt for the passphrase), and a different root is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_root_key_can_come_from_the_environment_or_a_passphrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key_a = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="; // 32 bytes, base64
+    let key_b = "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=";
+    let data = tmp.path().join("env");
+    let env_a = [
+        ("CUSTOS_KEYS__ROOT_SOURCE", "env"),
+        ("CUSTOS_ROOT_KEY", key_a),
+    ];
+    serve_with_env(&data, &[], &env_a).await.terminate().await;
+    assert!(!data.join("root.key").exists(), "no root key on disk");
+    serve_with_env(&data, &[], &env_a).await.terminate().await;
+    let (code, stderr) = failed_start(
+        &data,
+        &[
+            ("CUSTOS_KEYS__ROOT_SOURCE", "env"),
+            ("CUSTOS_ROOT_KEY", key_b),
+        ],
+    )
+    .await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot be unwrapped with this root key"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(key_b) && !stderr.contains(key_a));
+    let (code, stderr) = failed_start(&data, &[("CUSTOS_KEYS__ROOT_SOURCE", "env")]).await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("CUSTOS_ROOT_KEY"), "{stderr}");
+
+    let data = tmp.path().join("passphrase");
+    let phrase = [
+        ("CUSTOS_KEYS__ROOT_SOURCE", "passphrase"),
+        ("CUSTOS_ROOT_PASSPHRASE", "correct horse battery staple"),
+    ];
+    serve_with_env(&data, &[], &phrase).await.terminate().await;
+    assert!(!data.join("root.key").exists());
+    assert!(data.join("root-key.salt").exists());
+    serve_with_env(&data, &[], &phrase).await.terminate().await;
+    let (code, stderr) = failed_start(
+        &data,
+        &[
+            ("CUSTOS_KEYS__ROOT_SOURCE", "passphrase"),
+            ("CUSTOS_ROOT_PASSPHRASE", "wrong horse battery staple"),
+        ],
+    )
+    .await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("wrong horse"), "{stderr}");
 }

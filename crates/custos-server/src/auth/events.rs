@@ -13,7 +13,7 @@ pub fn person(user: &UserRecord, session: Option<&SessionRecord>, ip: Option<&st
         uid: Some(user.id.to_string()),
         role: Some(user.role.clone()),
         session: session.map(|s| s.id.to_string()),
-        device: None,
+        device: session.and_then(|s| s.device_id).map(|d| d.to_string()),
         ip: ip.map(str::to_owned),
     }
 }

@@ -7,6 +7,7 @@
 //! both get the same answer, so neither the answer nor its timing tells whether
 //! the account exists. Argon2 runs on the blocking pool, off the async workers.
 
+mod devices;
 pub mod events;
 mod principal;
 
@@ -83,6 +84,11 @@ pub enum AuthError {
     /// The person's role may not work from this network.
     #[error("your role may not sign in or work from this network")]
     NetworkNotAllowed,
+    /// The person's role signs in only from an enrolled device, and none was shown.
+    #[error(
+        "your role signs in only from an enrolled device; ask a security officer for an enrolment code"
+    )]
+    DeviceRequired,
     /// A new password breaks the policy.
     #[error("{0}")]
     PasswordRejected(PasswordRejection),
@@ -174,6 +180,7 @@ pub struct AuthService {
     totp_key: SealingKey,
     throttle: Mutex<Throttle<IpAddr>>,
     networks: crate::config::NetworkRules,
+    device_roles: Vec<Role>,
 }
 
 impl std::fmt::Debug for AuthService {
@@ -229,6 +236,7 @@ impl AuthService {
             totp_key: SealingKey::derive(root_key, "custos totp-secrets v1")
                 .map_err(|_| AuthError::Crypto)?,
             networks: config.allowed_networks.clone(),
+            device_roles: config.device_required_roles.clone(),
             throttle: Mutex::new(Throttle::new(
                 THROTTLE_BURST,
                 THROTTLE_PER_MINUTE,
@@ -351,6 +359,7 @@ impl AuthService {
         &self,
         username: &str,
         password: SecretString,
+        device_token: Option<&str>,
         ip: Option<IpAddr>,
     ) -> Result<MfaChallenge, AuthError> {
         let ip_text = ip.map(|i| i.to_string());
@@ -418,6 +427,15 @@ impl AuthService {
                 Err(AuthError::NetworkNotAllowed)
             }
             Verification::Match { needs_rehash } => {
+                let device = self.device_of(&user, device_token).await?;
+                if device.is_none() && self.device_required(&user) {
+                    self.refuse_password(actor, "device_not_enrolled").await?;
+                    return Err(AuthError::DeviceRequired);
+                }
+                let actor = Actor {
+                    device: device.as_ref().map(|d| d.id.to_string()),
+                    ..actor
+                };
                 if needs_rehash {
                     // Parameters were raised since this hash was made: store a stronger
                     // hash of the same password. Best effort; the sign-in does not depend on it.
@@ -428,7 +446,12 @@ impl AuthService {
                 let (token, hash) =
                     token::generate(TokenKind::MfaPending).map_err(|_| AuthError::Crypto)?;
                 self.store
-                    .create_mfa_challenge(&hash.0, user.id, now + MFA_CHALLENGE_SECS)
+                    .create_mfa_challenge(
+                        &hash.0,
+                        user.id,
+                        device.as_ref().map(|d| d.id),
+                        now + MFA_CHALLENGE_SECS,
+                    )
                     .await?;
                 self.audit
                     .record(events::password_attempt(
@@ -511,15 +534,16 @@ impl AuthService {
         let ip_text = ip.map(|i| i.to_string());
         let ip_str = ip_text.as_deref();
         let now = self.now();
-        let user_id = if token::looks_like(TokenKind::MfaPending, mfa_token) {
+        let taken = if token::looks_like(TokenKind::MfaPending, mfa_token) {
             self.store
                 .take_mfa_challenge(&token::hash(mfa_token).0, now)
                 .await?
         } else {
             None
         };
-        let Some(user) = (match user_id {
-            Some(id) => self.store.user_by_id(id).await?,
+        let device_id = taken.and_then(|(_, device)| device);
+        let Some(user) = (match taken {
+            Some((id, _)) => self.store.user_by_id(id).await?,
             None => None,
         }) else {
             self.audit
@@ -574,8 +598,12 @@ impl AuthService {
             ip: ip_text.clone(),
             ended_at: None,
             end_reason: None,
+            device_id,
         };
         self.store.create_session(&session, &hash.0).await?;
+        if let Some(device) = device_id {
+            self.store.touch_device(device, now).await?;
+        }
         self.store.record_sign_in(user.id, now).await?;
         let recorded = self
             .audit

@@ -37,6 +37,31 @@ pub struct FileConfig {
     /// `[audit]`
     #[serde(default)]
     pub audit: AuditSection,
+    /// `[vault]`
+    #[serde(default)]
+    pub vault: VaultSection,
+    /// `[keys]`
+    #[serde(default)]
+    pub keys: KeysSection,
+}
+
+/// `[vault]`: how customer data may be revealed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VaultSection {
+    /// The reason codes a reveal may give (each with free text).
+    pub reveal_reasons: Option<Vec<String>>,
+    /// Reveals one person may make per hour.
+    pub reveal_limit_per_hour: Option<u32>,
+}
+
+/// `[keys]`: where the root key comes from.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysSection {
+    /// `file` (the data directory's `root.key`, the default), `env` (`CUSTOS_ROOT_KEY`,
+    /// 32 bytes in base64) or `passphrase` (`CUSTOS_ROOT_PASSPHRASE`, stretched with Argon2id).
+    pub root_source: Option<String>,
 }
 
 /// `[server]`: where and how the HTTPS listener runs.
@@ -55,6 +80,8 @@ pub struct ServerSection {
     pub body_limit_bytes: Option<u64>,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace_secs: Option<u64>,
+    /// Networks of reverse proxies / load balancers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 /// `[tls]`: your own certificate instead of the generated self-signed one.
@@ -99,6 +126,8 @@ pub struct AuthSection {
     /// `{ agent = ["10.8.0.0/16"] }` for remote agents on the VPN. Roles not named are
     /// not restricted.
     pub allowed_networks: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    /// Person roles that may sign in only from an enrolled device, e.g. `["agent"]`.
+    pub device_required_roles: Option<Vec<String>>,
 }
 
 /// `[notify]`

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 pub use file::FileConfig;
 pub use runtime::{
     AuditConfig, ComplianceProfile, Config, ForwardConfig, HttpSinkConfig, LockoutPolicy,
-    LogFormat, NetworkRules, NotifyConfig, SessionPolicy, SmtpUrl, SyslogSinkConfig, TlsSource,
+    LogFormat, NetworkRules, NotifyConfig, RootSource, SessionPolicy, SmtpUrl, SyslogSinkConfig,
+    TlsSource, VaultConfig,
 };
 use thiserror::Error;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use custos_store::DatabaseUrl;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::file::{AuditSection, FileConfig};
+use super::file::{AuditSection, FileConfig, VaultSection};
 use super::{CliOverrides, ConfigError};
 
 /// Which limits the validation enforces.
@@ -213,6 +213,8 @@ pub struct Config {
     pub lockout: LockoutPolicy,
     /// Allowed networks per role.
     pub allowed_networks: NetworkRules,
+    /// Person roles that sign in only from an enrolled device.
+    pub device_required_roles: Vec<custos_auth::role::Role>,
     /// Notifications.
     pub notify: NotifyConfig,
     /// Log line format.
@@ -223,7 +225,42 @@ pub struct Config {
     pub profile: ComplianceProfile,
     /// The audit trail.
     pub audit: AuditConfig,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (empty: none).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The customer vault.
+    pub vault: VaultConfig,
+    /// Where the root key comes from.
+    pub root_source: RootSource,
 }
+
+/// Where the root key comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootSource {
+    /// `root.key` in the data directory (created on the first start).
+    File,
+    /// `CUSTOS_ROOT_KEY`: 32 bytes in base64, from a secrets manager.
+    Env,
+    /// `CUSTOS_ROOT_PASSPHRASE`, stretched with Argon2id and a salt kept in the data directory.
+    Passphrase,
+}
+
+/// The customer vault's settings.
+#[derive(Debug, Clone)]
+pub struct VaultConfig {
+    /// The reason codes a reveal may give.
+    pub reveal_reasons: Vec<String>,
+    /// Reveals one person may make per hour.
+    pub reveal_limit_per_hour: u32,
+}
+
+/// The reason codes shipped by default.
+pub const DEFAULT_REVEAL_REASONS: &[&str] = &[
+    "customer_request",
+    "identity_verification",
+    "payment_dispute",
+    "fraud_investigation",
+    "legal_request",
+];
 
 impl Config {
     /// The database the server uses: the configured URL or the embedded file.
@@ -253,10 +290,14 @@ impl Config {
              session           idle {} s, absolute {} s\n\
              lockout           after {} failures, for {} s\n\
              networks          {}\n\
+             devices required  {}\n\
+             trusted proxies   {}\n\
              request limits    {} s, {} bytes\n\
              smtp              {smtp}\n\
              audit             checkpoint every {} entries or {} s, witness {}, kept {} days\n\
              audit forwarding  {forward}\n\
+             root key          {:?}\n\
+             reveals           reasons {}, at most {} per person per hour\n\
              log               {:?} at {}",
             self.listen,
             self.data_dir.display(),
@@ -267,12 +308,33 @@ impl Config {
             self.lockout.threshold,
             self.lockout.duration.as_secs(),
             describe_networks(&self.allowed_networks),
+            if self.device_required_roles.is_empty() {
+                "for no role".to_owned()
+            } else {
+                self.device_required_roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            },
+            if self.trusted_proxies.is_empty() {
+                "none (the TCP peer is the client)".to_owned()
+            } else {
+                self.trusted_proxies
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            },
             self.request_timeout.as_secs(),
             self.body_limit,
             self.audit.checkpoint_every,
             self.audit.checkpoint_interval.as_secs(),
             self.audit.witness_file.display(),
             self.audit.retention_days,
+            self.root_source,
+            self.vault.reveal_reasons.join(" "),
+            self.vault.reveal_limit_per_hour,
             self.log_format,
             self.log_level,
         )
@@ -380,6 +442,19 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
         problems.push("server.public_url: must start with https://".to_owned());
     }
 
+    let mut trusted_proxies = Vec::new();
+    for network in file.server.trusted_proxies.take().unwrap_or_default() {
+        match network
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| network.parse::<IpAddr>().map(ipnet::IpNet::from))
+        {
+            Ok(net) => trusted_proxies.push(net),
+            Err(_) => problems.push(format!(
+                "server.trusted_proxies: `{network}` is not an address or network such as 10.0.0.0/8"
+            )),
+        }
+    }
+
     let request_timeout_secs = file
         .server
         .request_timeout_secs
@@ -475,6 +550,16 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
         problems.push("auth.lockout_secs: must be at least 1".to_owned());
     }
 
+    let mut device_required_roles = Vec::new();
+    for role_name in file.auth.device_required_roles.take().unwrap_or_default() {
+        match role_name.parse::<custos_auth::role::Role>() {
+            Ok(role) if role.is_person() => device_required_roles.push(role),
+            _ => problems.push(format!(
+                "auth.device_required_roles: `{role_name}` is not a person role (agent, supervisor, security_officer, auditor, admin)"
+            )),
+        }
+    }
+
     let mut allowed_networks = NetworkRules::new();
     for (role_name, networks) in file.auth.allowed_networks.unwrap_or_default() {
         let role = match role_name.parse::<custos_auth::role::Role>() {
@@ -567,6 +652,18 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
     }
 
     let forward = validate_forwarding(&mut file.audit, &mut problems);
+    let vault = validate_vault(file.vault, &mut problems);
+    let root_source = match file.keys.root_source.as_deref().unwrap_or("file") {
+        "file" => RootSource::File,
+        "env" => RootSource::Env,
+        "passphrase" => RootSource::Passphrase,
+        other => {
+            problems.push(format!(
+                "keys.root_source: `{other}` is not `file`, `env` or `passphrase`"
+            ));
+            RootSource::File
+        }
+    };
 
     if !problems.is_empty() {
         return Err(ConfigError::Invalid(problems));
@@ -590,6 +687,7 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
             duration: Duration::from_secs(lockout_secs),
         },
         allowed_networks,
+        device_required_roles,
         notify: NotifyConfig {
             smtp_url,
             smtp_from,
@@ -604,7 +702,43 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
             retention_days,
             forward,
         },
+        trusted_proxies,
+        vault,
+        root_source,
     })
+}
+
+/// The `vault.*` keys: reason codes are short snake_case words, the rate at least 1.
+fn validate_vault(vault: VaultSection, problems: &mut Vec<String>) -> VaultConfig {
+    let reveal_reasons = vault.reveal_reasons.unwrap_or_else(|| {
+        DEFAULT_REVEAL_REASONS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
+    });
+    if reveal_reasons.is_empty() {
+        problems.push("vault.reveal_reasons: list at least one reason code".to_owned());
+    }
+    for code in &reveal_reasons {
+        let valid = !code.is_empty()
+            && code.len() <= 40
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            problems.push(format!(
+                "vault.reveal_reasons: `{code}` is not a snake_case code of up to 40 characters"
+            ));
+        }
+    }
+    let reveal_limit_per_hour = vault.reveal_limit_per_hour.unwrap_or(60);
+    if !(1..=1_000_000).contains(&reveal_limit_per_hour) {
+        problems.push("vault.reveal_limit_per_hour: must be between 1 and 1000000".to_owned());
+    }
+    VaultConfig {
+        reveal_reasons,
+        reveal_limit_per_hour,
+    }
 }
 
 /// The `audit.*` forwarding keys. A CA file or token without its URL is refused

@@ -27,6 +27,7 @@ pub fn auth_error(e: AuthError) -> ApiError {
         AuthError::MfaReplayed => (StatusCode::UNAUTHORIZED, "mfa_code_replayed"),
         AuthError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthorized"),
         AuthError::NetworkNotAllowed => (StatusCode::FORBIDDEN, "network_not_allowed"),
+        AuthError::DeviceRequired => (StatusCode::FORBIDDEN, "device_not_enrolled"),
         AuthError::PasswordRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "weak_password"),
         AuthError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
         AuthError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
@@ -59,10 +60,15 @@ pub struct LoginRequest {
     /// Password.
     #[schema(value_type = String, format = Password)]
     pub password: SecretString,
+    /// The enrolled device's token (`cus_d_…`); browsers send the `__Host-custos_device`
+    /// cookie instead. Required for roles in `auth.device_required_roles`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub device_token: Option<SecretString>,
 }
 
 /// A correct password: the second factor is next.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct LoginResponse {
     /// Always `mfa_required`: every person completes MFA.
     #[schema(example = "mfa_required")]
@@ -83,11 +89,18 @@ pub struct LoginResponse {
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     Json(body): Json<LoginRequest>,
 ) -> Response {
+    let cookie = crate::http::caller::cookie(&headers, crate::http::devices::DEVICE_COOKIE);
+    let device = body
+        .device_token
+        .as_ref()
+        .map(|t| t.expose_secret().to_owned())
+        .or(cookie);
     match state
         .auth()
-        .begin_sign_in(&body.username, body.password, ip)
+        .begin_sign_in(&body.username, body.password, device.as_deref(), ip)
         .await
     {
         Ok(challenge) => Json(LoginResponse {
@@ -113,7 +126,7 @@ pub struct TotpRequest {
 }
 
 /// A new session.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionResponse {
     /// Bearer token for API clients; browsers get the same in an HttpOnly cookie.
     pub session_token: String,

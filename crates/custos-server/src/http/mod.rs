@@ -5,15 +5,20 @@ pub mod access_review;
 pub mod audit_trail;
 pub mod auth;
 pub mod caller;
+pub mod customers;
+pub mod devices;
 pub mod error;
 pub mod health;
+pub mod interactions;
 mod layers;
 pub mod metrics;
 pub mod openapi;
 pub mod policies;
+pub mod redact;
 pub mod sessions;
 pub mod setup;
 pub mod users;
+mod vault_body;
 
 use axum::Router;
 use utoipa::OpenApi as _;
@@ -45,6 +50,19 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(access_review::sign_off))
         .routes(routes!(access_review::sign_offs))
         .routes(routes!(policies::list, policies::add))
+        .routes(routes!(customers::create))
+        .routes(routes!(customers::search))
+        .routes(routes!(customers::read, customers::delete))
+        .routes(routes!(customers::reveal))
+        .routes(routes!(customers::detokenize))
+        .routes(routes!(interactions::open))
+        .routes(routes!(interactions::read))
+        .routes(routes!(interactions::close))
+        .routes(routes!(redact::redact))
+        .routes(routes!(devices::issue_code))
+        .routes(routes!(devices::enrol))
+        .routes(routes!(devices::list))
+        .routes(routes!(devices::revoke))
         .split_for_parts()
 }
 

@@ -20,7 +20,10 @@ use crate::state::AppState;
         (name = "operations", description = "Probes, metrics and this document"),
         (name = "auth", description = "Sign-in with a password and a second factor, sessions"),
         (name = "audit", description = "The tamper-evident audit trail"),
-        (name = "access review", description = "Periodic review of every account (PCI DSS 7.2.4)")
+        (name = "access review", description = "Periodic review of every account (PCI DSS 7.2.4)"),
+        (name = "vault", description = "Customers sealed field by field, masked by role, revealed with a reason; \
+                                        card tokens; interactions that give agents access"),
+        (name = "redaction", description = "Card data and PII found and replaced in text; nothing is stored")
     ),
     components(schemas(crate::http::error::ErrorBody))
 )]

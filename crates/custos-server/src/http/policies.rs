@@ -85,7 +85,7 @@ pub struct NewPolicy {
 /// explanation if it does not validate against the schema.
 #[utoipa::path(post, path = "/api/v1/policies", tag = "auth", request_body = NewPolicy,
     responses(
-        (status = 201, description = "Added; in force on this node now, on other nodes at their next start"),
+        (status = 201, description = "Added; in force on this node now, on other nodes within a minute"),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not allowed, or a fresh second factor is needed", body = ErrorBody),
         (status = 409, description = "A policy with this id exists", body = ErrorBody),

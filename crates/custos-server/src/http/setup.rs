@@ -32,8 +32,9 @@ pub struct SetupRequest {
     pub password: SecretString,
 }
 
-/// The administrator and the authenticator to enrol now (shown once).
-#[derive(Debug, Serialize, ToSchema)]
+/// The administrator and the authenticator to enrol now (shown once). No `Debug`:
+/// it holds the TOTP secret and the recovery codes.
+#[derive(Serialize, ToSchema)]
 pub struct SetupResponse {
     /// Username.
     pub username: String,

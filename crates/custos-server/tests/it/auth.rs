@@ -13,8 +13,19 @@ use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "violet-kettle-47-harbor";
 
-/// A person created through the auth service; returns their TOTP secret (base32).
+/// A person of team "billing" created through the auth service; returns their TOTP
+/// secret (base32).
 pub async fn create_person(server: &TestServer, username: &str, role: Role) -> String {
+    create_person_in_team(server, username, role, "billing").await
+}
+
+/// A person of `team` created through the auth service; returns their TOTP secret (base32).
+pub async fn create_person_in_team(
+    server: &TestServer,
+    username: &str,
+    role: Role,
+    team: &str,
+) -> String {
     let account = server
         .server()
         .state()
@@ -23,7 +34,7 @@ pub async fn create_person(server: &TestServer, username: &str, role: Role) -> S
             Actor::system(),
             username,
             role,
-            Some("billing".into()),
+            Some(team.to_owned()),
             SecretString::from(PASSWORD.to_owned()),
         )
         .await
@@ -1050,4 +1061,226 @@ custos_testkit::test_on_both_stores!(
     admins_add_validated_policies_that_persist,
     restricted_roles_work_only_from_their_networks,
     a_session_is_refused_once_its_network_is_not_allowed,
+    behind_a_trusted_proxy_the_forwarded_address_counts,
+    a_policy_added_on_another_node_takes_effect_here,
+    roles_that_need_a_device_sign_in_only_from_an_enrolled_one,
 );
+
+/// `auth.device_required_roles`: an agent signs in only from a device enrolled with
+/// a single-use code an officer issued; revoking the device ends its sessions.
+async fn roles_that_need_a_device_sign_in_only_from_an_enrolled_one(db: TestDatabase) {
+    let server =
+        TestServer::start_on(db, &[("CUSTOS_AUTH__DEVICE_REQUIRED_ROLES", "[\"agent\"]")]).await;
+    let dora = create_person(&server, "dora", Role::Agent).await;
+    let otto = create_person(&server, "otto", Role::SecurityOfficer).await;
+    assert_eq!(
+        error_code(login(&server, "dora", PASSWORD).await).await,
+        (403, "device_not_enrolled".to_owned())
+    );
+    let otto_token = sign_in(&server, "otto", &otto).await; // officers need no device
+    let issued = server
+        .client()
+        .post(server.url("/api/v1/users/dora/device-codes"))
+        .bearer_auth(&otto_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(issued.status(), 201);
+    let code = issued.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(code.starts_with("cus_e_"));
+
+    let enrol = |username: &'static str, code: String| {
+        post(
+            &server,
+            "/api/v1/auth/devices/enrol",
+            json!({ "username": username, "code": code, "name": "laptop-7" }),
+        )
+    };
+    assert_eq!(
+        enrol("otto", code.clone()).await.status(),
+        422,
+        "another person's code"
+    );
+    let enrolled = enrol("dora", code.clone()).await;
+    assert_eq!(enrolled.status(), 201);
+    let cookie = enrolled.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("__Host-custos_device=cus_d_") && cookie.contains("HttpOnly"));
+    let device_token = enrolled.json::<Value>().await.unwrap()["device_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(enrol("dora", code).await.status(), 422, "single use");
+
+    // With the device, the sign-in goes on to the second factor.
+    server.clock().advance(time::Duration::seconds(31));
+    let step: Value = post(
+        &server,
+        "/api/v1/auth/login",
+        json!({ "username": "dora", "password": PASSWORD, "device_token": device_token }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(step["status"], "mfa_required", "{step}");
+    let done = post(
+        &server,
+        "/api/v1/auth/mfa/totp",
+        json!({ "mfa_token": step["mfa_token"], "code": totp(&server, &dora) }),
+    )
+    .await;
+    assert_eq!(done.status(), 200);
+    let dora_token = done.json::<Value>().await.unwrap()["session_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let devices: Value = get_as(&server, "/api/v1/users/dora/devices", &dora_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(devices.as_array().unwrap().len(), 1);
+    assert!(devices[0]["last_seen_at"].is_string());
+    let device_id = devices[0]["id"].as_str().unwrap().to_owned();
+    let trail: Vec<String> = server
+        .server()
+        .state()
+        .store()
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| String::from_utf8_lossy(&e.payload).into_owned())
+        .collect();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.contains("auth.mfa") && e.contains(&device_id)),
+        "the device is in the trail"
+    );
+    assert!(trail.iter().any(|e| e.contains("device.code_issue")));
+    assert!(
+        !trail.iter().any(|e| e.contains(&device_token)),
+        "never the token"
+    );
+
+    // Revoked: the session from it ends, and the token no longer counts.
+    let revoked = server
+        .client()
+        .delete(server.url(&format!("/api/v1/devices/{device_id}")))
+        .bearer_auth(&otto_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    assert_eq!(
+        get_as(&server, "/api/v1/me", &dora_token).await.status(),
+        401
+    );
+    let again = post(
+        &server,
+        "/api/v1/auth/login",
+        json!({ "username": "dora", "password": PASSWORD, "device_token": device_token }),
+    )
+    .await;
+    assert_eq!(
+        error_code(again).await,
+        (403, "device_not_enrolled".to_owned())
+    );
+    server.stop().await;
+}
+
+/// A policy stored by another node (here: straight into the store) is picked up by
+/// the periodic reload, and decisions follow it.
+async fn a_policy_added_on_another_node_takes_effect_here(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let agent = create_person(&server, "agnes", Role::Agent).await;
+    create_person(&server, "adam", Role::Admin).await;
+    let token = sign_in(&server, "agnes", &agent).await;
+    assert_eq!(
+        get_as(&server, "/api/v1/policies", &token).await.status(),
+        403
+    );
+    let state = server.server().state();
+    let admin = state.store().user_by_name("adam").await.unwrap().unwrap();
+    let text = "permit (principal is Custos::Person, action == Custos::Action::\"policy.read\", \
+                resource is Custos::PolicyStore) when { principal.role == \"agent\" };";
+    state
+        .store()
+        .add_policy("agents-read-policies", text, admin.id, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        get_as(&server, "/api/v1/policies", &token).await.status(),
+        403,
+        "not yet reloaded"
+    );
+    custos_server::server::reload_shared_state(state).await;
+    assert_eq!(
+        get_as(&server, "/api/v1/policies", &token).await.status(),
+        200
+    );
+    server.stop().await;
+}
+
+/// Behind `server.trusted_proxies`, the client is the right-most forwarded address
+/// that is not a proxy: it is what network rules check and what the trail records.
+/// A header sent by anyone else is ignored.
+async fn behind_a_trusted_proxy_the_forwarded_address_counts(db: TestDatabase) {
+    let server = TestServer::start_on(
+        db,
+        &[
+            ("CUSTOS_SERVER__TRUSTED_PROXIES", "[\"127.0.0.1\"]"),
+            (
+                "CUSTOS_AUTH__ALLOWED_NETWORKS",
+                "{ agent = [\"203.0.113.0/24\"] }",
+            ),
+        ],
+    )
+    .await;
+    create_person(&server, "vera", Role::Agent).await;
+    let login_from = |forwarded: &'static str| {
+        server
+            .client()
+            .post(server.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({ "username": "vera", "password": PASSWORD }))
+            .send()
+    };
+    // Through the proxy from the agents' network: allowed, even with a forged first hop.
+    let step = login_from("198.51.100.7, 203.0.113.9").await.unwrap();
+    assert_eq!(step.status(), 200);
+    // From outside it: refused.
+    assert_eq!(
+        error_code(login_from("198.51.100.7").await.unwrap()).await,
+        (403, "network_not_allowed".to_owned())
+    );
+    let trail: Vec<String> = server
+        .server()
+        .state()
+        .store()
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| String::from_utf8_lossy(&e.payload).into_owned())
+        .collect();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.contains("auth.password") && e.contains("203.0.113.9"))
+    );
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.contains("network_not_allowed") && e.contains("\"ip\":\"198.51.100.7\"")),
+        "the refused address is recorded"
+    );
+    server.stop().await;
+}

@@ -22,6 +22,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/mfa/totp"),
     ("POST", "/api/v1/auth/mfa/recovery"),
     ("POST", "/api/v1/setup"),
+    ("POST", "/api/v1/auth/devices/enrol"),
 ];
 
 /// Who calls.
@@ -104,13 +105,139 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
                 403
             }
         }
+        // The vault. Every caller is in team "billing", as is the fixture's agent;
+        // no caller is that agent (their own access is tested in `vault`).
+        ("POST", "/api/v1/customers") => match role {
+            Role::Integration | Role::Admin => 201,
+            _ => 403,
+        },
+        ("POST", "/api/v1/customers/search") => match role {
+            Role::Integration => 200,
+            _ => 403,
+        },
+        ("GET", "/api/v1/customers/{id}") => match role {
+            Role::Supervisor | Role::SecurityOfficer | Role::Integration => 200,
+            _ => 403,
+        },
+        ("DELETE", "/api/v1/customers/{id}") => match role {
+            Role::Admin => 204,
+            _ => 403,
+        },
+        ("POST", "/api/v1/customers/{id}/reveal") => match role {
+            Role::Supervisor => 200,
+            _ => 403,
+        },
+        ("POST", "/api/v1/cards/detokenize") => match role {
+            Role::PaymentService => 200,
+            _ => 403,
+        },
+        ("POST", "/api/v1/interactions") => match role {
+            Role::Integration | Role::Supervisor => 201,
+            _ => 403,
+        },
+        ("GET", "/api/v1/interactions/{id}") => match role {
+            Role::Integration | Role::Supervisor | Role::SecurityOfficer => 200,
+            _ => 403,
+        },
+        // Another person's devices.
+        ("POST", "/api/v1/users/{username}/device-codes") => {
+            if officer_or_admin {
+                201
+            } else {
+                403
+            }
+        }
+        ("GET", "/api/v1/users/{username}/devices") => match role {
+            Role::SecurityOfficer | Role::Admin | Role::Auditor => 200,
+            _ => 403,
+        },
+        ("DELETE", "/api/v1/devices/{id}") => {
+            if officer_or_admin {
+                204
+            } else {
+                403
+            }
+        }
+        ("POST", "/api/v1/redact") => match role {
+            Role::PaymentService => 403,
+            _ => 200,
+        },
+        ("POST", "/api/v1/interactions/{id}/close") => match role {
+            Role::Integration | Role::Supervisor => 200,
+            _ => 403,
+        },
         _ => panic!("no row in the authorization matrix for {method} {path}: add one"),
     }
 }
 
+/// A customer with a card and an open interaction assigned to an agent of team
+/// "billing", made fresh for each call that needs one.
+struct VaultFixture {
+    customer: String,
+    interaction: String,
+    card_token: String,
+    agent: String,
+}
+
+async fn vault_fixture(server: &TestServer) -> VaultFixture {
+    use custos_server::vault::fields::{self, Field};
+    let state = server.server().state();
+    let agent = format!("a{}", uuid::Uuid::new_v4().simple());
+    create_person(server, &agent, Role::Agent).await;
+    let agent_record = state.auth().user_named(&agent).await.unwrap();
+    let values = custos_server::vault::NewCustomerValues {
+        values: vec![fields::parse_value(Field::Ssn, "123-45-6789").unwrap()],
+        card: Some((
+            fields::parse_card_number("4111111111111111").unwrap(),
+            zeroize::Zeroizing::new("01/30".to_owned()),
+        )),
+    };
+    let (customer, cards) = state
+        .vault()
+        .create_customer(Actor::system(), values)
+        .await
+        .unwrap();
+    let interaction = state
+        .vault()
+        .open_interaction(Actor::system(), customer, &agent_record, "chat")
+        .await
+        .unwrap();
+    VaultFixture {
+        customer: customer.to_string(),
+        interaction: interaction.id.to_string(),
+        card_token: cards[0].token.clone(),
+        agent,
+    }
+}
+
 /// A well-formed body for each POST route, so authorization is what decides.
-fn body_for(path: &str) -> Value {
+fn body_for(path: &str, fixture: Option<&VaultFixture>) -> Value {
+    if let Some(f) = fixture {
+        match path {
+            "/api/v1/customers/{id}/reveal" => {
+                return serde_json::json!({
+                    "field": "ssn",
+                    "interaction_id": f.interaction,
+                    "reason": { "code": "customer_request", "text": "caller asked" },
+                });
+            }
+            "/api/v1/cards/detokenize" => return serde_json::json!({ "token": f.card_token }),
+            "/api/v1/interactions" => {
+                return serde_json::json!({ "channel": "chat", "customer_id": f.customer, "agent": f.agent });
+            }
+            _ => {}
+        }
+    }
     match path {
+        "/api/v1/customers" => {
+            serde_json::json!({ "name": "Matrix Person", "phone": "+1 555 010 0000" })
+        }
+        "/api/v1/customers/search" => {
+            serde_json::json!({ "field": "phone", "value": "+1 555 010 0000" })
+        }
+        "/api/v1/redact" => {
+            serde_json::json!({ "items": [{ "id": 1, "text": "call me on 555 010 0000" }] })
+        }
         "/api/v1/access-review/sign-off" => {
             serde_json::json!({ "report_sha256": "0", "notes": "checked" })
         }
@@ -124,10 +251,23 @@ fn body_for(path: &str) -> Value {
 }
 
 /// Fills the path's parameters with a resource that is not the caller's own: a
-/// fresh person's session, or that person's username.
-async fn concrete_path(server: &TestServer, path: &str) -> String {
+/// fresh person's session or username, or a fresh vault fixture's customer or
+/// interaction; returns the fixture when the route needs one.
+async fn concrete_path(server: &TestServer, path: &str) -> (String, Option<VaultFixture>) {
+    let vault_route = path.starts_with("/api/v1/customers/")
+        || path.starts_with("/api/v1/interactions")
+        || path == "/api/v1/cards/detokenize";
+    if vault_route {
+        let fixture = vault_fixture(server).await;
+        let concrete = if path.starts_with("/api/v1/customers/") {
+            path.replace("{id}", &fixture.customer)
+        } else {
+            path.replace("{id}", &fixture.interaction)
+        };
+        return (concrete, Some(fixture));
+    }
     if !path.contains('{') {
-        return path.to_owned();
+        return (path.to_owned(), None);
     }
     let name = format!("v{}", uuid::Uuid::new_v4().simple());
     let secret = create_person(server, &name, Role::Agent).await;
@@ -139,7 +279,28 @@ async fn concrete_path(server: &TestServer, path: &str) -> String {
         .await
         .unwrap();
     let session = me["session"]["id"].as_str().unwrap().to_owned();
-    path.replace("{id}", &session).replace("{username}", &name)
+    if path.starts_with("/api/v1/devices/") {
+        let state = server.server().state();
+        let owner = state.auth().user_named(&name).await.unwrap();
+        let device = custos_store::DeviceRecord {
+            id: uuid::Uuid::new_v4(),
+            user_id: owner.id,
+            name: "matrix-laptop".into(),
+            created_at: 0,
+            last_seen_at: None,
+            revoked_at: None,
+        };
+        let mut hash = [0u8; 32];
+        hash[..16].copy_from_slice(device.id.as_bytes());
+        custos_store::AccountStore::create_device(state.store(), &device, &hash)
+            .await
+            .unwrap();
+        return (path.replace("{id}", &device.id.to_string()), None);
+    }
+    (
+        path.replace("{id}", &session).replace("{username}", &name),
+        None,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,7 +346,7 @@ async fn every_route_and_role_gets_the_expected_answer() {
                     Some(token.expose_secret().to_owned())
                 }
             };
-            let concrete = concrete_path(&server, path).await;
+            let (concrete, fixture) = concrete_path(&server, path).await;
             let mut request = server
                 .client()
                 .request(method.parse().unwrap(), server.url(&concrete));
@@ -193,7 +354,7 @@ async fn every_route_and_role_gets_the_expected_answer() {
                 request = request.bearer_auth(token);
             }
             if method == "POST" {
-                request = request.json(&body_for(path));
+                request = request.json(&body_for(path, fixture.as_ref()));
             }
             let status = request.send().await.unwrap().status().as_u16();
             assert_eq!(

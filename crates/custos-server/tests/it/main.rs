@@ -13,3 +13,4 @@ mod authz_matrix;
 mod http_surface;
 mod setup_link;
 mod tls_versions;
+mod vault;

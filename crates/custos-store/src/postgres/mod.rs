@@ -7,6 +7,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 crate::sql::accounts::impl_account_store!(PgStore);
 crate::sql::audit::impl_audit_store!(PgStore, sqlx::Postgres);
 crate::sql::instance::impl_instance_store!(PgStore);
+crate::sql::vault::impl_vault_store!(PgStore);
 
 use crate::{DatabaseUrl, StoreError, StoreOptions, migrations};
 

@@ -11,8 +11,9 @@ macro_rules! impl_account_store {
         use super::$store;
         use crate::StoreError;
         use crate::accounts::{
-            AccessReviewRecord, AccountStore, SESSION_COLUMNS, ServiceTokenRecord, SessionRecord,
-            SessionRow, TOKEN_COLUMNS, TokenRow, USER_COLUMNS, UserRecord, UserRow, conflict_or,
+            AccessReviewRecord, AccountStore, DEVICE_COLUMNS, DeviceRecord, DeviceRow,
+            SESSION_COLUMNS, ServiceTokenRecord, SessionRecord, SessionRow, TOKEN_COLUMNS,
+            TokenRow, USER_COLUMNS, UserRecord, UserRow, conflict_or, device_from_row,
             session_from_row, token_from_row, user_from_row,
         };
 
@@ -241,14 +242,16 @@ macro_rules! impl_account_store {
                 &self,
                 token_hash: &[u8; 32],
                 user: Uuid,
+                device: Option<Uuid>,
                 expires_at: i64,
             ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO mfa_challenges (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+                    "INSERT INTO mfa_challenges (token_hash, user_id, expires_at, device_id) VALUES ($1, $2, $3, $4)",
                 )
                 .bind(token_hash.as_slice())
                 .bind(user)
                 .bind(expires_at)
+                .bind(device)
                 .execute(&self.pool)
                 .await
                 .map_err(StoreError::query("create MFA challenge"))?;
@@ -259,17 +262,144 @@ macro_rules! impl_account_store {
                 &self,
                 token_hash: &[u8; 32],
                 now: i64,
-            ) -> Result<Option<Uuid>, StoreError> {
-                let user: Option<(Uuid, i64)> = sqlx::query_as(
-                    "DELETE FROM mfa_challenges WHERE token_hash = $1 RETURNING user_id, expires_at",
+            ) -> Result<Option<(Uuid, Option<Uuid>)>, StoreError> {
+                let user: Option<(Uuid, i64, Option<Uuid>)> = sqlx::query_as(
+                    "DELETE FROM mfa_challenges WHERE token_hash = $1 RETURNING user_id, expires_at, device_id",
                 )
                 .bind(token_hash.as_slice())
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(StoreError::query("take MFA challenge"))?;
                 Ok(user
-                    .filter(|(_, expires_at)| now < *expires_at)
-                    .map(|(id, _)| id))
+                    .filter(|(_, expires_at, _)| now < *expires_at)
+                    .map(|(id, _, device)| (id, device)))
+            }
+
+            async fn create_device_code(
+                &self,
+                code_hash: &[u8; 32],
+                user: Uuid,
+                created_by: &str,
+                now: i64,
+                expires_at: i64,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO device_codes (code_hash, user_id, created_by, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(code_hash.as_slice())
+                .bind(user)
+                .bind(created_by)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::query("create device code"))?;
+                Ok(())
+            }
+
+            async fn take_device_code(&self, code_hash: &[u8; 32], user: Uuid, now: i64) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE device_codes SET used_at = $1 WHERE code_hash = $2 AND user_id = $3 \
+                     AND used_at IS NULL AND expires_at > $4",
+                )
+                .bind(now)
+                .bind(code_hash.as_slice())
+                .bind(user)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::query("use device code"))?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn create_device(&self, device: &DeviceRecord, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO devices (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(device.id)
+                .bind(device.user_id)
+                .bind(&device.name)
+                .bind(token_hash.as_slice())
+                .bind(device.created_at)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::query("enrol device"))?;
+                Ok(())
+            }
+
+            async fn device_by_token(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>, StoreError> {
+                let row: Option<DeviceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = $1 AND revoked_at IS NULL"
+                )))
+                .bind(token_hash.as_slice())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::query("read device"))?;
+                Ok(row.map(device_from_row))
+            }
+
+            async fn device_by_id(&self, id: Uuid) -> Result<Option<DeviceRecord>, StoreError> {
+                let row: Option<DeviceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::query("read device"))?;
+                Ok(row.map(device_from_row))
+            }
+
+            async fn devices_of(&self, user: Uuid) -> Result<Vec<DeviceRecord>, StoreError> {
+                let rows: Vec<DeviceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 ORDER BY created_at DESC, id"
+                )))
+                .bind(user)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query("list devices"))?;
+                Ok(rows.into_iter().map(device_from_row).collect())
+            }
+
+            async fn touch_device(&self, id: Uuid, now: i64) -> Result<(), StoreError> {
+                sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::query("touch device"))?;
+                Ok(())
+            }
+
+            async fn revoke_device(&self, id: Uuid, now: i64) -> Result<bool, StoreError> {
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .map_err(StoreError::query("begin revoke device"))?;
+                let done = sqlx::query("UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("revoke device"))?;
+                sqlx::query(
+                    "UPDATE sessions SET ended_at = $1, end_reason = 'device_revoked' WHERE device_id = $2 AND ended_at IS NULL",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("end device sessions"))?;
+                sqlx::query("DELETE FROM mfa_challenges WHERE device_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("drop device MFA steps"))?;
+                tx.commit()
+                    .await
+                    .map_err(StoreError::query("commit revoke device"))?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn create_session(
@@ -278,7 +408,8 @@ macro_rules! impl_account_store {
                 token_hash: &[u8; 32],
             ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen, mfa_at, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen, mfa_at, ip, device_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(session.id)
                 .bind(token_hash.as_slice())
@@ -287,6 +418,7 @@ macro_rules! impl_account_store {
                 .bind(session.last_seen)
                 .bind(session.mfa_at)
                 .bind(&session.ip)
+                .bind(session.device_id)
                 .execute(&self.pool)
                 .await
                 .map_err(StoreError::query("create session"))?;
@@ -297,20 +429,48 @@ macro_rules! impl_account_store {
                 &self,
                 token_hash: &[u8; 32],
             ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
-                let row: Option<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1 AND ended_at IS NULL"
+                use sqlx::Row as _;
+                // Every authenticated request asks this: one round trip for both rows.
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {}, {} FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = $1 AND s.ended_at IS NULL",
+                    crate::accounts::qualified(SESSION_COLUMNS, "s"),
+                    crate::accounts::qualified(USER_COLUMNS, "u"),
                 )))
                 .bind(token_hash.as_slice())
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(StoreError::query("read session"))?;
-                let Some(session) = row.map(session_from_row) else {
-                    return Ok(None);
-                };
-                Ok(self
-                    .user_by_id(session.user_id)
-                    .await?
-                    .map(|user| (session, user)))
+                let Some(row) = row else { return Ok(None) };
+                let corrupt = |_| StoreError::Corrupt("a session row");
+                let session: SessionRow = (
+                    row.try_get(0).map_err(corrupt)?,
+                    row.try_get(1).map_err(corrupt)?,
+                    row.try_get(2).map_err(corrupt)?,
+                    row.try_get(3).map_err(corrupt)?,
+                    row.try_get(4).map_err(corrupt)?,
+                    row.try_get(5).map_err(corrupt)?,
+                    row.try_get(6).map_err(corrupt)?,
+                    row.try_get(7).map_err(corrupt)?,
+                    row.try_get(8).map_err(corrupt)?,
+                );
+                let user: UserRow = (
+                    row.try_get(9).map_err(corrupt)?,
+                    row.try_get(10).map_err(corrupt)?,
+                    row.try_get(11).map_err(corrupt)?,
+                    row.try_get(12).map_err(corrupt)?,
+                    row.try_get(13).map_err(corrupt)?,
+                    row.try_get(14).map_err(corrupt)?,
+                    row.try_get(15).map_err(corrupt)?,
+                    row.try_get(16).map_err(corrupt)?,
+                    row.try_get(17).map_err(corrupt)?,
+                    row.try_get(18).map_err(corrupt)?,
+                    row.try_get(19).map_err(corrupt)?,
+                    row.try_get(20).map_err(corrupt)?,
+                    row.try_get(21).map_err(corrupt)?,
+                    row.try_get(22).map_err(corrupt)?,
+                );
+                Ok(Some((session_from_row(session), user_from_row(user))))
             }
 
             async fn touch_session(&self, id: Uuid, now: i64) -> Result<(), StoreError> {

@@ -5,3 +5,4 @@
 pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod instance;
+pub(crate) mod vault;

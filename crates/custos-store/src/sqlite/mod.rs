@@ -13,6 +13,7 @@ use sqlx::sqlite::{
 crate::sql::accounts::impl_account_store!(SqliteStore);
 crate::sql::audit::impl_audit_store!(SqliteStore, sqlx::Sqlite);
 crate::sql::instance::impl_instance_store!(SqliteStore);
+crate::sql::vault::impl_vault_store!(SqliteStore);
 
 use crate::{DatabaseUrl, StoreError, StoreOptions, migrations};
 
@@ -39,9 +40,14 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted rows (a shredded data key) are overwritten, not left in free pages.
+            .pragma("secure_delete", "ON")
             .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
+            // A local file connection does not go stale; pinging it before every use
+            // would double the round trips to its worker thread.
+            .test_before_acquire(false)
             .acquire_timeout(options.acquire_timeout)
             .connect_with(connect)
             .await

@@ -37,6 +37,7 @@ fn session(user: Uuid) -> SessionRecord {
         ip: Some("127.0.0.1".into()),
         ended_at: None,
         end_reason: None,
+        device_id: None,
     }
 }
 
@@ -149,7 +150,7 @@ async fn disabling_ends_every_session_at_once(db: TestDatabase) {
     store.create_session(&one, &[1; 32]).await.unwrap();
     store.create_session(&two, &[2; 32]).await.unwrap();
     store
-        .create_mfa_challenge(&[3; 32], alice.id, T0 + 300)
+        .create_mfa_challenge(&[3; 32], alice.id, None, T0 + 300)
         .await
         .unwrap();
     let (found, who) = store.session_by_token(&[1; 32]).await.unwrap().unwrap();
@@ -203,12 +204,12 @@ async fn sessions_end_and_challenges_are_single_use(db: TestDatabase) {
     assert_eq!(store.session_by_token(&[9; 32]).await.unwrap(), None);
 
     store
-        .create_mfa_challenge(&[4; 32], alice.id, T0 + 300)
+        .create_mfa_challenge(&[4; 32], alice.id, None, T0 + 300)
         .await
         .unwrap();
     assert_eq!(
         store.take_mfa_challenge(&[4; 32], T0 + 1).await.unwrap(),
-        Some(alice.id)
+        Some((alice.id, None))
     );
     assert_eq!(
         store.take_mfa_challenge(&[4; 32], T0 + 2).await.unwrap(),
@@ -216,7 +217,7 @@ async fn sessions_end_and_challenges_are_single_use(db: TestDatabase) {
         "single use"
     );
     store
-        .create_mfa_challenge(&[5; 32], alice.id, T0 + 300)
+        .create_mfa_challenge(&[5; 32], alice.id, None, T0 + 300)
         .await
         .unwrap();
     assert_eq!(
@@ -294,6 +295,7 @@ async fn finish(store: Store, db: TestDatabase) {
 }
 
 custos_testkit::test_on_both_stores!(
+    devices_enrol_once_and_revocation_ends_their_sessions,
     people_are_created_once_and_found,
     sign_in_state_and_password_history,
     a_totp_step_is_accepted_once_even_under_races,
@@ -302,3 +304,84 @@ custos_testkit::test_on_both_stores!(
     service_tokens_have_unique_names,
     sessions_are_found_by_id_and_stepped_up,
 );
+
+async fn devices_enrol_once_and_revocation_ends_their_sessions(db: TestDatabase) {
+    let store = db.open().await;
+    let alice = user("alice");
+    store.create_user(&alice).await.unwrap();
+    store
+        .create_device_code(&[7; 32], alice.id, "officer-1", T0, T0 + 3600)
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .take_device_code(&[7; 32], alice.id, T0 + 3600)
+            .await
+            .unwrap(),
+        "expired"
+    );
+    assert!(
+        !store
+            .take_device_code(&[7; 32], Uuid::new_v4(), T0 + 1)
+            .await
+            .unwrap(),
+        "someone else's"
+    );
+    assert!(
+        store
+            .take_device_code(&[7; 32], alice.id, T0 + 1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .take_device_code(&[7; 32], alice.id, T0 + 2)
+            .await
+            .unwrap(),
+        "single use"
+    );
+    let device = custos_store::DeviceRecord {
+        id: Uuid::new_v4(),
+        user_id: alice.id,
+        name: "laptop-1".into(),
+        created_at: T0,
+        last_seen_at: None,
+        revoked_at: None,
+    };
+    store.create_device(&device, &[8; 32]).await.unwrap();
+    assert_eq!(
+        store.device_by_token(&[8; 32]).await.unwrap(),
+        Some(device.clone())
+    );
+    store.touch_device(device.id, T0 + 5).await.unwrap();
+    assert_eq!(
+        store.devices_of(alice.id).await.unwrap()[0].last_seen_at,
+        Some(T0 + 5)
+    );
+    store
+        .create_mfa_challenge(&[9; 32], alice.id, Some(device.id), T0 + 300)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.take_mfa_challenge(&[9; 32], T0 + 1).await.unwrap(),
+        Some((alice.id, Some(device.id)))
+    );
+    let mut from_device = session(alice.id);
+    from_device.device_id = Some(device.id);
+    store.create_session(&from_device, &[10; 32]).await.unwrap();
+    let other = session(alice.id);
+    store.create_session(&other, &[11; 32]).await.unwrap();
+    assert!(store.revoke_device(device.id, T0 + 9).await.unwrap());
+    assert!(!store.revoke_device(device.id, T0 + 10).await.unwrap());
+    assert_eq!(store.device_by_token(&[8; 32]).await.unwrap(), None);
+    assert!(
+        store.session_by_token(&[10; 32]).await.unwrap().is_none(),
+        "its session ended"
+    );
+    assert!(
+        store.session_by_token(&[11; 32]).await.unwrap().is_some(),
+        "others go on"
+    );
+    let revoked = store.device_by_id(device.id).await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(T0 + 9));
+}

@@ -9,3 +9,4 @@
 mod accounts;
 mod audit;
 mod instance;
+mod vault;

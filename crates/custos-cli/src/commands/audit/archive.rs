@@ -74,8 +74,11 @@ async fn archive(args: &ArchiveArgs, opened: &Opened) -> Result<String, String> 
         ));
     }
     let store = &opened.store;
-    let keys =
-        keys::load_existing(&DataDir::at(&opened.config.data_dir)).map_err(|e| e.to_string())?;
+    let keys = keys::load_existing(
+        &DataDir::at(&opened.config.data_dir),
+        opened.config.root_source,
+    )
+    .map_err(|e| e.to_string())?;
     let start = store
         .audit_anchor()
         .await

@@ -79,8 +79,11 @@ async fn open(args: &StoreArgs) -> Result<Opened, String> {
 /// Records `event` with the installation's audit key and waits until it is
 /// durable. An error means the command must not go ahead.
 async fn record(opened: &Opened, event: impl FnOnce(i64) -> AuditEvent) -> Result<(), String> {
-    let keys = keys::load_existing(&DataDir::at(&opened.config.data_dir))
-        .map_err(|e| format!("cannot record in the audit trail: {e}"))?;
+    let keys = keys::load_existing(
+        &DataDir::at(&opened.config.data_dir),
+        opened.config.root_source,
+    )
+    .map_err(|e| format!("cannot record in the audit trail: {e}"))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (audit, task) = AuditWriter::new(
         opened.store.clone(),

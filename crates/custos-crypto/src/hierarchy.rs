@@ -1,0 +1,252 @@
+//! Key-encryption keys, per-customer data keys, and the field ciphertext format.
+//!
+//! A data key is wrapped by a key-encryption key (KEK) with associated data naming
+//! the customer, the KEK version and the data key version, so a wrapped key copied
+//! to another customer or relabelled with another version does not open.
+//!
+//! Field ciphertext, version 1:
+//! `0x01 ‖ data key version (u32, big-endian) ‖ nonce (12) ‖ ciphertext ‖ tag (16)`,
+//! sealed with AES-256-GCM under the customer's data key. The associated data is
+//! `"custos.field.v1" ‖ 0 ‖ customer id (16) ‖ field name ‖ 0 ‖ header`, so a
+//! ciphertext moved to another customer or another field, or relabelled, fails
+//! to open instead of returning the wrong value.
+
+use zeroize::Zeroizing;
+
+use crate::{CryptoError, KeyBytes, SealingKey};
+
+/// The version byte of field ciphertexts.
+const FIELD_V1: u8 = 1;
+/// Version byte and data key version.
+const FIELD_HEADER_LEN: usize = 5;
+
+/// The name of a sealed field: 1 to 64 of `a-z`, `0-9`, `_`, `.`, `:` and `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FieldName(String);
+
+impl FieldName {
+    /// Checks the name's form.
+    pub fn new(name: impl Into<String>) -> Result<Self, CryptoError> {
+        let name = name.into();
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name.bytes().all(|b| {
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'_' | b'.' | b':' | b'-')
+            });
+        if valid {
+            Ok(Self(name))
+        } else {
+            Err(CryptoError::MalformedKey)
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A versioned key-encryption key.
+#[derive(Debug)]
+pub struct KeyEncryptionKey {
+    version: u32,
+    key: SealingKey,
+}
+
+impl KeyEncryptionKey {
+    /// The KEK `version` over `material`.
+    pub fn new(version: u32, material: &KeyBytes) -> Result<Self, CryptoError> {
+        Ok(Self {
+            version,
+            key: SealingKey::from_key(material)?,
+        })
+    }
+
+    /// Its version.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// Wraps a customer's data key.
+    pub fn wrap_data_key(
+        &self,
+        material: &KeyBytes,
+        customer: &[u8; 16],
+        data_key_version: u32,
+    ) -> Result<Vec<u8>, CryptoError> {
+        self.key.seal(
+            material.expose(),
+            &self.wrap_context(customer, data_key_version),
+        )
+    }
+
+    /// Unwraps a customer's data key; fails if it was wrapped for another
+    /// customer, KEK version or data key version.
+    pub fn unwrap_data_key(
+        &self,
+        wrapped: &[u8],
+        customer: &[u8; 16],
+        data_key_version: u32,
+    ) -> Result<DataKey, CryptoError> {
+        let material = self.unwrap_data_key_material(wrapped, customer, data_key_version)?;
+        DataKey::new(*customer, data_key_version, &material)
+    }
+
+    /// Unwraps a data key's material, to wrap it again under another KEK (rotation).
+    pub fn unwrap_data_key_material(
+        &self,
+        wrapped: &[u8],
+        customer: &[u8; 16],
+        data_key_version: u32,
+    ) -> Result<KeyBytes, CryptoError> {
+        KeyBytes::from_slice(
+            &self
+                .key
+                .open(wrapped, &self.wrap_context(customer, data_key_version))?,
+        )
+    }
+
+    fn wrap_context(&self, customer: &[u8; 16], data_key_version: u32) -> Vec<u8> {
+        let mut context = b"custos.dek.v1\0".to_vec();
+        context.extend_from_slice(customer);
+        context.extend_from_slice(&self.version.to_be_bytes());
+        context.extend_from_slice(&data_key_version.to_be_bytes());
+        context
+    }
+}
+
+/// One customer's data key: seals and opens that customer's fields only.
+#[derive(Debug)]
+pub struct DataKey {
+    customer: [u8; 16],
+    version: u32,
+    key: SealingKey,
+}
+
+impl DataKey {
+    /// The data key `version` of `customer` over `material`.
+    pub fn new(customer: [u8; 16], version: u32, material: &KeyBytes) -> Result<Self, CryptoError> {
+        Ok(Self {
+            customer,
+            version,
+            key: SealingKey::from_key(material)?,
+        })
+    }
+
+    /// Its version (stored in every field header).
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// Seals one field's value.
+    pub fn seal_field(&self, field: &FieldName, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let mut header = [0u8; FIELD_HEADER_LEN];
+        header[0] = FIELD_V1;
+        header[1..].copy_from_slice(&self.version.to_be_bytes());
+        self.key
+            .seal_framed(&header, plaintext, &self.field_context(field), true)
+    }
+
+    /// Opens one field's value; fails loudly for a ciphertext of another customer,
+    /// another field, another key version, or one that was altered.
+    pub fn open_field(
+        &self,
+        field: &FieldName,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        if sealed.len() < FIELD_HEADER_LEN
+            || sealed[0] != FIELD_V1
+            || sealed[1..FIELD_HEADER_LEN] != self.version.to_be_bytes()
+        {
+            return Err(CryptoError::CannotOpen);
+        }
+        self.key
+            .open_framed(FIELD_HEADER_LEN, sealed, &self.field_context(field), true)
+    }
+
+    fn field_context(&self, field: &FieldName) -> Vec<u8> {
+        let mut context = Vec::with_capacity(32 + field.0.len());
+        context.extend_from_slice(b"custos.field.v1\0");
+        context.extend_from_slice(&self.customer);
+        context.extend_from_slice(field.0.as_bytes());
+        context.push(0);
+        context
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(name: &str) -> FieldName {
+        FieldName::new(name).unwrap()
+    }
+
+    #[test]
+    fn fields_open_only_for_their_customer_field_and_version() {
+        let kek = KeyEncryptionKey::new(1, &KeyBytes::generate().unwrap()).unwrap();
+        let (alice, bob) = ([1u8; 16], [2u8; 16]);
+        let material = KeyBytes::generate().unwrap();
+        let wrapped = kek.wrap_data_key(&material, &alice, 1).unwrap();
+        let key = kek.unwrap_data_key(&wrapped, &alice, 1).unwrap();
+        assert!(
+            kek.unwrap_data_key(&wrapped, &bob, 1).is_err(),
+            "other customer"
+        );
+        assert!(
+            kek.unwrap_data_key(&wrapped, &alice, 2).is_err(),
+            "other version"
+        );
+        let kek2 = KeyEncryptionKey::new(2, &KeyBytes::generate().unwrap()).unwrap();
+        assert!(
+            kek2.unwrap_data_key(&wrapped, &alice, 1).is_err(),
+            "other KEK"
+        );
+
+        let sealed = key
+            .seal_field(&field("email"), b"jane@example.com")
+            .unwrap();
+        assert_eq!(sealed[0], 1);
+        assert_eq!(&sealed[1..5], &[0, 0, 0, 1]);
+        assert_eq!(
+            key.open_field(&field("email"), &sealed).unwrap().as_slice(),
+            b"jane@example.com"
+        );
+        assert_eq!(
+            key.open_field(&field("phone"), &sealed).unwrap_err(),
+            CryptoError::CannotOpen,
+            "moved to another field"
+        );
+        let bob_key = DataKey::new(bob, 1, &material).unwrap();
+        assert!(
+            bob_key.open_field(&field("email"), &sealed).is_err(),
+            "moved to another customer, even under the same material"
+        );
+        let mut relabelled = sealed.clone();
+        relabelled[4] = 2;
+        let v2 = DataKey::new(alice, 2, &material).unwrap();
+        assert!(
+            v2.open_field(&field("email"), &relabelled).is_err(),
+            "relabelled version"
+        );
+        for i in 0..sealed.len() {
+            let mut damaged = sealed.clone();
+            damaged[i] ^= 0x40;
+            assert!(
+                key.open_field(&field("email"), &damaged).is_err(),
+                "byte {i}"
+            );
+        }
+        assert!(key.open_field(&field("email"), &sealed[..20]).is_err());
+    }
+
+    #[test]
+    fn field_names_are_checked() {
+        assert!(FieldName::new("card_number:tok_abc").is_ok());
+        assert!(FieldName::new("").is_err());
+        assert!(FieldName::new("Email").is_err());
+        assert!(FieldName::new("a".repeat(65)).is_err());
+    }
+}

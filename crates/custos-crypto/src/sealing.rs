@@ -1,0 +1,173 @@
+//! Purpose-bound AES-256-GCM keys: derived from the root key by HKDF-SHA256 (the
+//! purpose as `info`), or built from random key material of the key hierarchy.
+//! Random 96-bit nonces; associated data binds each ciphertext to where it belongs.
+//!
+//! Sealed format, version 1: `0x01 ‖ nonce (12) ‖ ciphertext ‖ tag (16)`.
+
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::hkdf::{HKDF_SHA256, KeyType, Salt};
+use zeroize::Zeroizing;
+
+use crate::{CryptoError, KeyBytes};
+
+/// The version byte of sealed values.
+const SEALED_V1: u8 = 1;
+/// Salt of every derivation from the root key (domain separation from other uses).
+const DERIVATION_SALT: &[u8] = b"custos.root-key.derivation.v1";
+
+/// A purpose-bound AES-256-GCM key.
+pub struct SealingKey {
+    key: LessSafeKey,
+}
+
+impl std::fmt::Debug for SealingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealingKey(..)")
+    }
+}
+
+struct Len32;
+
+impl KeyType for Len32 {
+    fn len(&self) -> usize {
+        32
+    }
+}
+
+impl SealingKey {
+    /// Derives the key for `purpose` (e.g. `"totp-secrets v1"`) from `root`.
+    pub fn derive(root: &[u8; 32], purpose: &str) -> Result<Self, CryptoError> {
+        let prk = Salt::new(HKDF_SHA256, DERIVATION_SALT).extract(root);
+        let info = [purpose.as_bytes()];
+        let okm = prk.expand(&info, Len32).map_err(|_| CryptoError::Failed)?;
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        okm.fill(bytes.as_mut_slice())
+            .map_err(|_| CryptoError::Failed)?;
+        let unbound =
+            UnboundKey::new(&AES_256_GCM, bytes.as_slice()).map_err(|_| CryptoError::Failed)?;
+        Ok(Self {
+            key: LessSafeKey::new(unbound),
+        })
+    }
+
+    /// A key over random material of the key hierarchy (a data key, a key-encryption key).
+    pub fn from_key(key: &KeyBytes) -> Result<Self, CryptoError> {
+        let unbound =
+            UnboundKey::new(&AES_256_GCM, key.expose()).map_err(|_| CryptoError::Failed)?;
+        Ok(Self {
+            key: LessSafeKey::new(unbound),
+        })
+    }
+
+    /// Seals `plaintext`, bound to `context` (for example a user id and field name).
+    pub fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.seal_framed(&[SEALED_V1], plaintext, context, false)
+    }
+
+    /// Opens a sealed value; fails if it was altered or sealed for another context.
+    pub fn open(&self, sealed: &[u8], context: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        match sealed.first() {
+            Some(&SEALED_V1) => self.open_framed(1, sealed, context, false),
+            _ => Err(CryptoError::CannotOpen),
+        }
+    }
+
+    /// Seals into `header ‖ nonce ‖ ciphertext ‖ tag`. With `authenticate_header`
+    /// the header is part of the associated data (after `context`), so a
+    /// ciphertext cannot be relabelled with another version.
+    pub(crate) fn seal_framed(
+        &self,
+        header: &[u8],
+        plaintext: &[u8],
+        context: &[u8],
+        authenticate_header: bool,
+    ) -> Result<Vec<u8>, CryptoError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        aws_lc_rs::rand::fill(&mut nonce).map_err(|_| CryptoError::Failed)?;
+        let mut out = Vec::with_capacity(header.len() + NONCE_LEN + plaintext.len() + TAG_LEN);
+        out.extend_from_slice(header);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(plaintext);
+        let aad = associated_data(context, header, authenticate_header);
+        let tag = self
+            .key
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad.as_slice()),
+                &mut out[header.len() + NONCE_LEN..],
+            )
+            .map_err(|_| CryptoError::Failed)?;
+        out.extend_from_slice(tag.as_ref());
+        Ok(out)
+    }
+
+    /// Opens what [`Self::seal_framed`] made with a header of `header_len` bytes.
+    pub(crate) fn open_framed(
+        &self,
+        header_len: usize,
+        sealed: &[u8],
+        context: &[u8],
+        authenticate_header: bool,
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        if sealed.len() < header_len + NONCE_LEN + TAG_LEN {
+            return Err(CryptoError::CannotOpen);
+        }
+        let (header, rest) = sealed.split_at(header_len);
+        let (nonce, body) = rest.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::CannotOpen)?;
+        let aad = associated_data(context, header, authenticate_header);
+        let mut body = Zeroizing::new(body.to_vec());
+        let plain_len = self
+            .key
+            .open_in_place(nonce, Aad::from(aad.as_slice()), body.as_mut_slice())
+            .map_err(|_| CryptoError::CannotOpen)?
+            .len();
+        body.truncate(plain_len);
+        Ok(body)
+    }
+}
+
+/// Length of the AES-GCM tag.
+const TAG_LEN: usize = 16;
+
+fn associated_data(context: &[u8], header: &[u8], authenticate_header: bool) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(context.len() + header.len());
+    aad.extend_from_slice(context);
+    if authenticate_header {
+        aad.extend_from_slice(header);
+    }
+    aad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seals_open_only_in_their_context_and_purpose() {
+        let root = [7u8; 32];
+        let key = SealingKey::derive(&root, "totp-secrets v1").unwrap();
+        let sealed = key.seal(b"JBSWY3DPEHPK3PXP", b"user:1").unwrap();
+        assert_eq!(sealed[0], 1);
+        assert_eq!(
+            key.open(&sealed, b"user:1").unwrap().as_slice(),
+            b"JBSWY3DPEHPK3PXP"
+        );
+        assert_eq!(
+            key.open(&sealed, b"user:2"),
+            Err(CryptoError::CannotOpen),
+            "moved to another record"
+        );
+        let other = SealingKey::derive(&root, "something else v1").unwrap();
+        assert_eq!(other.open(&sealed, b"user:1"), Err(CryptoError::CannotOpen));
+        let mut damaged = sealed.clone();
+        damaged[20] ^= 1;
+        assert_eq!(key.open(&damaged, b"user:1"), Err(CryptoError::CannotOpen));
+        assert_ne!(
+            key.seal(b"x", b"c").unwrap(),
+            key.seal(b"x", b"c").unwrap(),
+            "random nonces"
+        );
+        assert!(!String::from_utf8_lossy(&sealed).contains("JBSWY3DP"));
+    }
+}

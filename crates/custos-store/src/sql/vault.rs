@@ -1,0 +1,421 @@
+//! The SQL of [`crate::VaultStore`], written once for both backends (see `sql/mod.rs`).
+
+/// Implements the trait for `$store` (a type in the calling module with a `pool`).
+macro_rules! impl_vault_store {
+    ($store:ident) => {
+        mod vault_sql {
+        use uuid::Uuid;
+
+        use super::$store;
+        use crate::StoreError;
+        use crate::accounts::conflict_or;
+        use crate::vault::{
+            CARD_COLUMNS, CardRow, CardTokenRecord,
+            INTERACTION_COLUMNS, InteractionRecord, InteractionRow, KekRecord, NewCustomer,
+            StoredCustomer, SystemKeyRecord, VaultStore, WrappedDataKey, card_from_row,
+            customer_from_row, interaction_from_row, version,
+        };
+
+        impl VaultStore for $store {
+            async fn vault_keks(&self) -> Result<Vec<KekRecord>, StoreError> {
+                let rows: Vec<(i64, Vec<u8>, i64)> = sqlx::query_as(
+                    "SELECT version, wrapped, created_at FROM vault_keks ORDER BY version",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query("read key-encryption keys"))?;
+                rows.into_iter()
+                    .map(|(v, wrapped, created_at)| {
+                        Ok(KekRecord { version: version(v)?, wrapped, created_at })
+                    })
+                    .collect()
+            }
+
+            async fn add_vault_kek(&self, kek: &KekRecord) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO vault_keks (version, wrapped, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(i64::from(kek.version))
+                .bind(&kek.wrapped)
+                .bind(kek.created_at)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::query("add key-encryption key"))?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn destroy_unused_keks(&self, current: u32) -> Result<Vec<u32>, StoreError> {
+                let rows: Vec<i64> = sqlx::query_scalar(
+                    "DELETE FROM vault_keks WHERE version < $1 AND NOT EXISTS \
+                     (SELECT 1 FROM customers WHERE customers.kek_version = vault_keks.version) \
+                     RETURNING version",
+                )
+                .bind(i64::from(current))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query("destroy retired key-encryption keys"))?;
+                rows.into_iter().map(version).collect()
+            }
+
+            async fn kek_usage(&self) -> Result<Vec<(u32, u64)>, StoreError> {
+                let rows: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT kek_version, COUNT(*) FROM customers WHERE kek_version IS NOT NULL \
+                     GROUP BY kek_version ORDER BY kek_version",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query("count data keys per KEK"))?;
+                rows.into_iter()
+                    .map(|(v, n)| Ok((version(v)?, u64::try_from(n).unwrap_or(0))))
+                    .collect()
+            }
+
+            async fn vault_system_keys(&self) -> Result<Vec<SystemKeyRecord>, StoreError> {
+                let rows: Vec<(String, i64, Vec<u8>)> = sqlx::query_as(
+                    "SELECT purpose, version, wrapped FROM vault_keys ORDER BY purpose, version",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query("read vault keys"))?;
+                rows.into_iter()
+                    .map(|(purpose, v, wrapped)| {
+                        Ok(SystemKeyRecord { purpose, version: version(v)?, wrapped })
+                    })
+                    .collect()
+            }
+
+            async fn add_vault_system_key(
+                &self,
+                key: &SystemKeyRecord,
+                now: i64,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO vault_keys (purpose, version, wrapped, created_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                )
+                .bind(&key.purpose)
+                .bind(i64::from(key.version))
+                .bind(&key.wrapped)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::query("add vault key"))?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn create_customer(&self, new: &NewCustomer) -> Result<(), StoreError> {
+                let c = &new.customer;
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .map_err(StoreError::query("begin create customer"))?;
+                sqlx::query(
+                    "INSERT INTO customers (id, created_at, created_by, kek_version, \
+                     data_key_version, data_key_wrapped) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(c.id)
+                .bind(c.created_at)
+                .bind(&c.created_by)
+                .bind(c.kek_version.map(i64::from))
+                .bind(i64::from(c.data_key_version))
+                .bind(&c.data_key_wrapped)
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict_or("create customer", "a customer with this id"))?;
+                for (field, sealed) in &new.fields {
+                    sqlx::query(
+                        "INSERT INTO customer_fields (customer_id, field, sealed) VALUES ($1, $2, $3)",
+                    )
+                    .bind(c.id)
+                    .bind(field)
+                    .bind(sealed)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("store customer field"))?;
+                }
+                for (field, hash) in &new.index {
+                    sqlx::query(
+                        "INSERT INTO customer_index (field, hash, customer_id) VALUES ($1, $2, $3) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(field)
+                    .bind(hash)
+                    .bind(c.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("store blind index"))?;
+                }
+                for card in &new.cards {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "INSERT INTO card_tokens ({CARD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                    )))
+                    .bind(&card.token)
+                    .bind(card.customer_id)
+                    .bind(&card.brand)
+                    .bind(&card.bin)
+                    .bind(&card.last4)
+                    .bind(&card.expiry_sealed)
+                    .bind(&card.pan_sealed)
+                    .bind(i64::from(card.vault_key_version))
+                    .bind(card.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("store card token"))?;
+                }
+                tx.commit()
+                    .await
+                    .map_err(StoreError::query("commit create customer"))
+            }
+
+            async fn customer(&self, id: Uuid) -> Result<Option<StoredCustomer>, StoreError> {
+                use sqlx::Row as _;
+                // One round trip: the row, its fields, its cards and its open
+                // interactions (a customer has few of each, so the join's product
+                // stays small); deduplicated below.
+                let rows = sqlx::query(
+                    "SELECT c.id, c.created_at, c.created_by, c.kek_version, c.data_key_version, \
+                     c.data_key_wrapped, c.deleted_at, c.deleted_by, f.field, f.sealed, \
+                     k.token, k.customer_id, k.brand, k.bin, k.last4, k.expiry_sealed, k.pan_sealed, \
+                     k.vault_key_version, k.created_at, \
+                     i.id, i.channel, i.agent_id, i.agent_team, i.opened_by, i.opened_at \
+                     FROM customers c \
+                     LEFT JOIN customer_fields f ON f.customer_id = c.id \
+                     LEFT JOIN card_tokens k ON k.customer_id = c.id \
+                     LEFT JOIN interactions i ON i.customer_id = c.id AND i.closed_at IS NULL \
+                     WHERE c.id = $1",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query("read customer"))?;
+                let Some(first) = rows.first() else { return Ok(None) };
+                let corrupt = |_| StoreError::Corrupt("a customer row");
+                let customer = customer_from_row((
+                    first.try_get(0).map_err(corrupt)?,
+                    first.try_get(1).map_err(corrupt)?,
+                    first.try_get(2).map_err(corrupt)?,
+                    first.try_get(3).map_err(corrupt)?,
+                    first.try_get(4).map_err(corrupt)?,
+                    first.try_get(5).map_err(corrupt)?,
+                    first.try_get(6).map_err(corrupt)?,
+                    first.try_get(7).map_err(corrupt)?,
+                ))?;
+                let mut fields = std::collections::BTreeMap::new();
+                let mut cards = std::collections::BTreeMap::new();
+                let mut interactions = std::collections::BTreeMap::new();
+                for row in &rows {
+                    let interaction: Option<Uuid> = row.try_get(19).map_err(corrupt)?;
+                    if let Some(interaction) = interaction
+                        && !interactions.contains_key(&interaction)
+                    {
+                        let record = InteractionRecord {
+                            id: interaction,
+                            customer_id: id,
+                            channel: row.try_get(20).map_err(corrupt)?,
+                            agent_id: row.try_get(21).map_err(corrupt)?,
+                            agent_team: row.try_get(22).map_err(corrupt)?,
+                            opened_by: row.try_get(23).map_err(corrupt)?,
+                            opened_at: row.try_get(24).map_err(corrupt)?,
+                            closed_at: None,
+                            closed_by: None,
+                        };
+                        interactions.insert(interaction, record);
+                    }
+                    let field: Option<String> = row.try_get(8).map_err(corrupt)?;
+                    if let Some(field) = field {
+                        let sealed: Vec<u8> = row.try_get(9).map_err(corrupt)?;
+                        fields.insert(field, sealed);
+                    }
+                    let token: Option<String> = row.try_get(10).map_err(corrupt)?;
+                    if let Some(token) = token
+                        && !cards.contains_key(&token)
+                    {
+                        let card: CardRow = (
+                            token.clone(),
+                            row.try_get(11).map_err(corrupt)?,
+                            row.try_get(12).map_err(corrupt)?,
+                            row.try_get(13).map_err(corrupt)?,
+                            row.try_get(14).map_err(corrupt)?,
+                            row.try_get(15).map_err(corrupt)?,
+                            row.try_get(16).map_err(corrupt)?,
+                            row.try_get(17).map_err(corrupt)?,
+                            row.try_get(18).map_err(corrupt)?,
+                        );
+                        cards.insert(token, card_from_row(card)?);
+                    }
+                }
+                let mut cards: Vec<CardTokenRecord> = cards.into_values().collect();
+                cards.sort_by(|a, b| (a.created_at, &a.token).cmp(&(b.created_at, &b.token)));
+                let mut open_interactions: Vec<InteractionRecord> = interactions.into_values().collect();
+                open_interactions.sort_by_key(|i| (i.opened_at, i.id));
+                Ok(Some(StoredCustomer {
+                    customer,
+                    fields: fields.into_iter().collect(),
+                    cards,
+                    open_interactions,
+                }))
+            }
+
+            async fn delete_customer(&self, id: Uuid, now: i64, by: &str) -> Result<bool, StoreError> {
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .map_err(StoreError::query("begin delete customer"))?;
+                let done = sqlx::query(
+                    "UPDATE customers SET data_key_wrapped = NULL, kek_version = NULL, \
+                     deleted_at = $1, deleted_by = $2 WHERE id = $3 AND deleted_at IS NULL",
+                )
+                .bind(now)
+                .bind(by)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("shred customer key"))?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                for table in ["customer_fields", "customer_index", "card_tokens"] {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DELETE FROM {table} WHERE customer_id = $1"
+                    )))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("delete customer data"))?;
+                }
+                tx.commit()
+                    .await
+                    .map_err(StoreError::query("commit delete customer"))?;
+                Ok(true)
+            }
+
+            async fn customers_by_index(&self, field: &str, hash: &[u8]) -> Result<Vec<Uuid>, StoreError> {
+                sqlx::query_scalar(
+                    "SELECT customer_id FROM customer_index WHERE field = $1 AND hash = $2 \
+                     ORDER BY customer_id LIMIT 100",
+                )
+                .bind(field)
+                .bind(hash)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query("search blind index"))
+            }
+
+            async fn card_token(&self, token: &str) -> Result<Option<CardTokenRecord>, StoreError> {
+                let row: Option<CardRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {CARD_COLUMNS} FROM card_tokens WHERE token = $1"
+                )))
+                .bind(token)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::query("read card token"))?;
+                row.map(card_from_row).transpose()
+            }
+
+            async fn data_keys_to_rewrap(&self, current: u32, limit: u32) -> Result<Vec<WrappedDataKey>, StoreError> {
+                let rows: Vec<(Uuid, i64, i64, Vec<u8>)> = sqlx::query_as(
+                    "SELECT id, kek_version, data_key_version, data_key_wrapped FROM customers \
+                     WHERE kek_version IS NOT NULL AND kek_version <> $1 \
+                     AND data_key_wrapped IS NOT NULL ORDER BY id LIMIT $2",
+                )
+                .bind(i64::from(current))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query("find data keys to rewrap"))?;
+                rows.into_iter()
+                    .map(|(customer_id, kek, dk, wrapped)| {
+                        Ok(WrappedDataKey {
+                            customer_id,
+                            kek_version: version(kek)?,
+                            data_key_version: version(dk)?,
+                            wrapped,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn rewrap_data_key(
+                &self,
+                customer: Uuid,
+                from_kek: u32,
+                to_kek: u32,
+                wrapped: &[u8],
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE customers SET kek_version = $1, data_key_wrapped = $2 \
+                     WHERE id = $3 AND kek_version = $4 AND deleted_at IS NULL",
+                )
+                .bind(i64::from(to_kek))
+                .bind(wrapped)
+                .bind(customer)
+                .bind(i64::from(from_kek))
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::query("rewrap data key"))?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn create_interaction(&self, i: &InteractionRecord) -> Result<(), StoreError> {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO interactions ({INTERACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                )))
+                .bind(i.id)
+                .bind(i.customer_id)
+                .bind(&i.channel)
+                .bind(i.agent_id)
+                .bind(&i.agent_team)
+                .bind(&i.opened_by)
+                .bind(i.opened_at)
+                .bind(i.closed_at)
+                .bind(&i.closed_by)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::query("open interaction"))?;
+                Ok(())
+            }
+
+            async fn interaction(&self, id: Uuid) -> Result<Option<InteractionRecord>, StoreError> {
+                let row: Option<InteractionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {INTERACTION_COLUMNS} FROM interactions WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::query("read interaction"))?;
+                Ok(row.map(interaction_from_row))
+            }
+
+            async fn open_interactions(&self, customer: Uuid) -> Result<Vec<InteractionRecord>, StoreError> {
+                let rows: Vec<InteractionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {INTERACTION_COLUMNS} FROM interactions \
+                     WHERE customer_id = $1 AND closed_at IS NULL ORDER BY opened_at"
+                )))
+                .bind(customer)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query("read open interactions"))?;
+                Ok(rows.into_iter().map(interaction_from_row).collect())
+            }
+
+            async fn close_interaction(&self, id: Uuid, now: i64, by: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE interactions SET closed_at = $1, closed_by = $2 WHERE id = $3 AND closed_at IS NULL",
+                )
+                .bind(now)
+                .bind(by)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::query("close interaction"))?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+        }
+    };
+}
+
+pub(crate) use impl_vault_store;
