@@ -39,6 +39,8 @@ enum Command {
     Audit(commands::audit::AuditCommand),
     /// Redact card data and personal data from text (stdin or a file).
     Redact(commands::redact::RedactArgs),
+    /// Mute a call recording where its transcript held card data or personal data.
+    RedactAudio(commands::redact_audio::RedactAudioArgs),
     /// Rotate and inspect the vault's encryption keys.
     #[command(subcommand)]
     Keys(commands::keys::KeysCommand),
@@ -54,5 +56,6 @@ fn main() -> ExitCode {
         Command::Token(command) => commands::accounts::run_token(command),
         Command::Keys(command) => commands::keys::run(command),
         Command::Redact(args) => commands::redact::run(args),
+        Command::RedactAudio(args) => commands::redact_audio::run(args),
     }
 }

@@ -59,6 +59,12 @@ pub enum Action {
     ReadInteraction,
     /// Close an interaction.
     CloseInteraction,
+    /// Add content to an interaction.
+    WriteInteraction,
+    /// Verify an interaction's customer.
+    VerifyCustomer,
+    /// Reveal a kept raw copy of conversation content.
+    RevealRawContent,
     /// Redact texts.
     RedactText,
     /// Issue a device enrolment code.
@@ -91,6 +97,9 @@ impl Action {
             Self::OpenInteraction => "interaction.open",
             Self::ReadInteraction => "interaction.read",
             Self::CloseInteraction => "interaction.close",
+            Self::WriteInteraction => "interaction.write",
+            Self::VerifyCustomer => "interaction.verify",
+            Self::RevealRawContent => "interaction.reveal_raw",
             Self::RedactText => "text.redact",
             Self::IssueDeviceCode => "device.issue_code",
             Self::ListDevices => "device.list",
@@ -133,6 +142,8 @@ pub enum Resource {
         agents: Vec<Uuid>,
         /// Those agents' teams.
         teams: Vec<String>,
+        /// Verified in the interaction that reaches them (any, for a read).
+        verified: bool,
     },
     /// An interaction.
     Interaction {
@@ -142,8 +153,10 @@ pub enum Resource {
         agent: Uuid,
         /// The agent's team ("" when none).
         team: String,
-        /// Still open?
+        /// Still open (and not idle past the limit)?
         open: bool,
+        /// Customer verified in it?
+        verified: bool,
     },
 }
 
@@ -374,7 +387,12 @@ impl Authorizer {
                 entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
                 uid
             }
-            Resource::Customer { id, agents, teams } => {
+            Resource::Customer {
+                id,
+                agents,
+                teams,
+                verified,
+            } => {
                 let customer_uid =
                     uid("Custos::Customer", &id.to_string()).map_err(|e| request_error(&e))?;
                 let agents = agents
@@ -391,6 +409,10 @@ impl Authorizer {
                         "assigned_teams".to_owned(),
                         RestrictedExpression::new_set(teams.iter().map(|t| string(t))),
                     ),
+                    (
+                        "verified".to_owned(),
+                        RestrictedExpression::new_bool(*verified),
+                    ),
                 ]);
                 entities.push(
                     Entity::new(customer_uid.clone(), attrs, HashSet::new())
@@ -403,6 +425,7 @@ impl Authorizer {
                 agent,
                 team,
                 open,
+                verified,
             } => {
                 let uid =
                     uid("Custos::Interaction", &id.to_string()).map_err(|e| request_error(&e))?;
@@ -414,6 +437,10 @@ impl Authorizer {
                     ),
                     ("team".to_owned(), string(team)),
                     ("open".to_owned(), RestrictedExpression::new_bool(*open)),
+                    (
+                        "verified".to_owned(),
+                        RestrictedExpression::new_bool(*verified),
+                    ),
                 ]);
                 entities.push(
                     Entity::new(uid.clone(), attrs, HashSet::new())

@@ -218,6 +218,8 @@ pub async fn start(
         redactor.clone(),
         &config.vault,
     );
+    let notifier = crate::notify::Notifier::from_config(&config)
+        .map_err(|e| StartError::Security(e.to_string()))?;
     let state = AppState::new(
         config,
         store,
@@ -227,6 +229,7 @@ pub async fn start(
         authz,
         vault,
         redactor,
+        notifier,
         clock,
         instance.clone(),
         openapi_json,
@@ -300,7 +303,14 @@ async fn sweep_inactive_accounts(state: AppState, mut shutdown: watch::Receiver<
     let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         tokio::select! {
-            _ = every_minute.tick() => reload_shared_state(&state).await,
+            _ = every_minute.tick() => {
+                reload_shared_state(&state).await;
+                match crate::conversation::lifecycle::close_idle(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(interactions = n, "closed idle interactions"),
+                    Err(e) => tracing::warn!(error = %e, "closing idle interactions failed"),
+                }
+            }
             _ = every_hour.tick() => {
                 match state.auth().disable_inactive().await {
                     Ok(disabled) if !disabled.is_empty() => {

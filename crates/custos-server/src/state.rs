@@ -28,6 +28,7 @@ struct Inner {
     authz: Authorizer,
     vault: VaultService,
     redactor: custos_redact::Redactor,
+    notifier: crate::notify::Notifier,
     clock: Arc<dyn Clock>,
     instance: InstanceInfo,
     metrics: HttpMetrics,
@@ -50,6 +51,7 @@ impl AppState {
         authz: Authorizer,
         vault: VaultService,
         redactor: custos_redact::Redactor,
+        notifier: crate::notify::Notifier,
         clock: Arc<dyn Clock>,
         instance: InstanceInfo,
         openapi_json: String,
@@ -63,6 +65,7 @@ impl AppState {
             authz,
             vault,
             redactor,
+            notifier,
             clock,
             instance,
             metrics: HttpMetrics::new(),
@@ -99,6 +102,11 @@ impl AppState {
     /// Authorization.
     pub fn authz(&self) -> &Authorizer {
         &self.0.authz
+    }
+
+    /// Outgoing mail and webhooks.
+    pub fn notifier(&self) -> &crate::notify::Notifier {
+        &self.0.notifier
     }
 
     /// The customer vault.

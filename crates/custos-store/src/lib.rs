@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod conversation;
 mod database_url;
 mod error;
 mod instance;
@@ -23,6 +24,7 @@ pub use accounts::{
     AccessReviewRecord, AccountStore, DeviceRecord, ServiceTokenRecord, SessionRecord, UserRecord,
 };
 pub use audit::{AuditAnchor, AuditQuery, AuditStore};
+pub use conversation::{AttemptOutcome, ConversationStore, EntryRecord, VerificationCodeRecord};
 pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
 pub use error::StoreError;
 pub use instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
@@ -487,5 +489,74 @@ impl VaultStore for Store {
 
     async fn close_interaction(&self, id: Uuid, now: i64, by: &str) -> Result<bool, StoreError> {
         dispatch!(self, s => s.close_interaction(id, now, by).await)
+    }
+}
+
+impl ConversationStore for Store {
+    async fn append_entries(
+        &self,
+        interaction: Uuid,
+        entries: &mut [EntryRecord],
+        rewrite: &[(Uuid, String)],
+        context: Option<&[u8]>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.append_entries(interaction, entries, rewrite, context, now).await)
+    }
+
+    async fn redaction_context(&self, interaction: Uuid) -> Result<Option<Vec<u8>>, StoreError> {
+        dispatch!(self, s => s.redaction_context(interaction).await)
+    }
+
+    async fn entries(&self, interaction: Uuid) -> Result<Vec<EntryRecord>, StoreError> {
+        dispatch!(self, s => s.entries(interaction).await)
+    }
+
+    async fn entry(&self, interaction: Uuid, id: Uuid) -> Result<Option<EntryRecord>, StoreError> {
+        dispatch!(self, s => s.entry(interaction, id).await)
+    }
+
+    async fn add_verification_code(&self, code: &VerificationCodeRecord) -> Result<(), StoreError> {
+        dispatch!(self, s => s.add_verification_code(code).await)
+    }
+
+    async fn codes_sent_since(&self, interaction: Uuid, since: i64) -> Result<u32, StoreError> {
+        dispatch!(self, s => s.codes_sent_since(interaction, since).await)
+    }
+
+    async fn latest_verification_code(
+        &self,
+        interaction: Uuid,
+    ) -> Result<Option<VerificationCodeRecord>, StoreError> {
+        dispatch!(self, s => s.latest_verification_code(interaction).await)
+    }
+
+    async fn attempt_verification_code(
+        &self,
+        code: Uuid,
+        correct: bool,
+        max_attempts: u32,
+        now: i64,
+    ) -> Result<AttemptOutcome, StoreError> {
+        dispatch!(self, s => s.attempt_verification_code(code, correct, max_attempts, now).await)
+    }
+
+    async fn record_verification(
+        &self,
+        interaction: Uuid,
+        method: &str,
+        correct: bool,
+        now: i64,
+    ) -> Result<AttemptOutcome, StoreError> {
+        dispatch!(self, s => s.record_verification(interaction, method, correct, now).await)
+    }
+
+    async fn close_idle_interactions(
+        &self,
+        idle_before: i64,
+        now: i64,
+        by: &str,
+    ) -> Result<Vec<InteractionRecord>, StoreError> {
+        dispatch!(self, s => s.close_idle_interactions(idle_before, now, by).await)
     }
 }

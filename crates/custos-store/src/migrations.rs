@@ -22,6 +22,7 @@ const SQLITE: &[Embedded] = &[
     (7, "policies", include_str!("../migrations/sqlite/0007_policies.sql")),
     (8, "vault", include_str!("../migrations/sqlite/0008_vault.sql")),
     (9, "devices", include_str!("../migrations/sqlite/0009_devices.sql")),
+    (10, "conversations", include_str!("../migrations/sqlite/0010_conversations.sql")),
 ];
 
 #[rustfmt::skip]
@@ -35,6 +36,7 @@ const POSTGRES: &[Embedded] = &[
     (7, "policies", include_str!("../migrations/postgres/0007_policies.sql")),
     (8, "vault", include_str!("../migrations/postgres/0008_vault.sql")),
     (9, "devices", include_str!("../migrations/postgres/0009_devices.sql")),
+    (10, "conversations", include_str!("../migrations/postgres/0010_conversations.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

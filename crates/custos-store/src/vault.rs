@@ -149,6 +149,14 @@ pub struct InteractionRecord {
     pub closed_at: Option<i64>,
     /// Closed by (an actor id).
     pub closed_by: Option<String>,
+    /// When the customer was verified in it.
+    pub verified_at: Option<i64>,
+    /// How: `email`, `phone` or `questions`.
+    pub verified_method: Option<String>,
+    /// Failed verification attempts, every method together.
+    pub verification_failures: u32,
+    /// Last opened or written to (for closing idle interactions).
+    pub last_activity_at: i64,
 }
 
 /// Storage of the vault.
@@ -308,8 +316,9 @@ pub(crate) fn card_from_row(row: CardRow) -> Result<CardTokenRecord, StoreError>
 }
 
 /// The columns of `interactions`, in [`InteractionRow`] order.
-pub(crate) const INTERACTION_COLUMNS: &str =
-    "id, customer_id, channel, agent_id, agent_team, opened_by, opened_at, closed_at, closed_by";
+pub(crate) const INTERACTION_COLUMNS: &str = "id, customer_id, channel, agent_id, agent_team, \
+     opened_by, opened_at, closed_at, closed_by, verified_at, verified_method, \
+     verification_failures, last_activity_at";
 
 /// An `interactions` row.
 pub(crate) type InteractionRow = (
@@ -322,6 +331,10 @@ pub(crate) type InteractionRow = (
     i64,
     Option<i64>,
     Option<String>,
+    Option<i64>,
+    Option<String>,
+    i64,
+    i64,
 );
 
 pub(crate) fn interaction_from_row(row: InteractionRow) -> InteractionRecord {
@@ -335,6 +348,10 @@ pub(crate) fn interaction_from_row(row: InteractionRow) -> InteractionRecord {
         opened_at,
         closed_at,
         closed_by,
+        verified_at,
+        verified_method,
+        failures,
+        last_activity_at,
     ) = row;
     InteractionRecord {
         id,
@@ -346,6 +363,10 @@ pub(crate) fn interaction_from_row(row: InteractionRow) -> InteractionRecord {
         opened_at,
         closed_at,
         closed_by,
+        verified_at,
+        verified_method,
+        verification_failures: u32::try_from(failures).unwrap_or(u32::MAX),
+        last_activity_at,
     }
 }
 

@@ -12,9 +12,11 @@
 )]
 
 mod database;
+mod receivers;
 mod server;
 
 pub use database::{Backend, TestDatabase};
+pub use receivers::{ReceivedMail, ReceivedRequest, SmtpSink, WebhookReceiver};
 pub use server::{Installation, TestServer, client_trusting};
 
 /// Runs the same async test bodies against every backend: generates

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod config;
 pub mod keys;
 pub mod redact;
+pub mod redact_audio;
 pub mod serve;
 
 use std::path::PathBuf;

@@ -12,6 +12,7 @@ mod config_check;
 mod help;
 mod keys;
 mod redact;
+mod redact_audio;
 mod serve;
 
 use std::process::Command;

@@ -97,11 +97,13 @@ pub fn parse(content_type: &str, body: &[u8]) -> Result<Transcript, ParseError> 
             limit: MAX_BODY_BYTES,
         });
     }
+    // The type first: a body of another kind is refused as such, whatever its bytes.
+    let format = Format::from_content_type(content_type)?;
     let text = std::str::from_utf8(body).map_err(|e| ParseError::NotUtf8 {
         byte: e.valid_up_to(),
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    match Format::from_content_type(content_type)? {
+    match format {
         Some(Format::WebVtt) => cues::parse_vtt(text),
         Some(Format::Srt) => cues::parse_srt(text),
         Some(json) => parse_json_as(json, &json_value(text)?),

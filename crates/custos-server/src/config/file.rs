@@ -43,6 +43,12 @@ pub struct FileConfig {
     /// `[keys]`
     #[serde(default)]
     pub keys: KeysSection,
+    /// `[conversations]`
+    #[serde(default)]
+    pub conversations: super::conversations::ConversationsSection,
+    /// `[verification]`
+    #[serde(default)]
+    pub verification: super::conversations::VerificationSection,
 }
 
 /// `[vault]`: how customer data may be revealed.
@@ -138,6 +144,14 @@ pub struct NotifySection {
     pub smtp_url: Option<String>,
     /// Sender address of outgoing mail.
     pub smtp_from: Option<String>,
+    /// Where one-time codes for phones are posted (an SMS provider's bridge).
+    pub sms_webhook_url: Option<String>,
+    /// Where detection alerts are posted.
+    pub alert_webhook_url: Option<String>,
+    /// The HMAC-SHA256 key every webhook body is signed with.
+    pub webhook_secret: Option<String>,
+    /// Where detection alerts are mailed.
+    pub alert_email: Option<String>,
 }
 
 /// `[log]`

@@ -5,12 +5,16 @@
 //! Precedence, highest first: command-line flags, environment, file, defaults.
 //! Secrets (database and SMTP URLs, the SIEM token) are kept in secret types and never printed.
 
+mod conversations;
 mod env;
 mod file;
 mod runtime;
 
 use std::path::{Path, PathBuf};
 
+pub use conversations::{
+    ConversationsConfig, KNOWN_QUESTIONS, VerificationConfig, WebhookSecret, WebhookUrl,
+};
 pub use file::FileConfig;
 pub use runtime::{
     AuditConfig, ComplianceProfile, Config, ForwardConfig, HttpSinkConfig, LockoutPolicy,

@@ -96,6 +96,14 @@ pub struct NotifyConfig {
     pub smtp_url: Option<SmtpUrl>,
     /// Sender address.
     pub smtp_from: Option<String>,
+    /// Where one-time codes for phones are posted.
+    pub sms_webhook: Option<super::conversations::WebhookUrl>,
+    /// Where detection alerts are posted.
+    pub alert_webhook: Option<super::conversations::WebhookUrl>,
+    /// The key webhook bodies are signed with.
+    pub webhook_secret: Option<super::conversations::WebhookSecret>,
+    /// Where detection alerts are mailed.
+    pub alert_email: Option<String>,
 }
 
 /// The audit trail's settings.
@@ -231,6 +239,10 @@ pub struct Config {
     pub vault: VaultConfig,
     /// Where the root key comes from.
     pub root_source: RootSource,
+    /// What is kept of conversations, and when interactions close.
+    pub conversations: super::conversations::ConversationsConfig,
+    /// How customers are verified.
+    pub verification: super::conversations::VerificationConfig,
 }
 
 /// Where the root key comes from.
@@ -281,6 +293,19 @@ impl Config {
             |u| format!("relay at {}", u.host()),
         );
         let forward = describe_forwarding(&self.audit.forward);
+        let host_of = |w: &Option<super::conversations::WebhookUrl>| {
+            w.as_ref().map_or("none", |w| w.host()).to_owned()
+        };
+        let webhooks = format!(
+            "sms to {}, alerts to {}",
+            host_of(&self.notify.sms_webhook),
+            host_of(&self.notify.alert_webhook)
+        );
+        let raw = if self.conversations.keep_raw.is_empty() {
+            "no channel".to_owned()
+        } else {
+            self.conversations.keep_raw.join(" ")
+        };
         format!(
             "listen            {}\n\
              data dir          {}\n\
@@ -294,6 +319,9 @@ impl Config {
              trusted proxies   {}\n\
              request limits    {} s, {} bytes\n\
              smtp              {smtp}\n\
+             webhooks          {webhooks}\n\
+             conversations     raw kept for {raw}, idle interactions close after {} s\n\
+             verification      codes valid {} s, {} tries each, {} sends per {} s, questions {}\n\
              audit             checkpoint every {} entries or {} s, witness {}, kept {} days\n\
              audit forwarding  {forward}\n\
              root key          {:?}\n\
@@ -328,6 +356,12 @@ impl Config {
             },
             self.request_timeout.as_secs(),
             self.body_limit,
+            self.conversations.idle_close.as_secs(),
+            self.verification.code_ttl.as_secs(),
+            self.verification.max_attempts,
+            self.verification.max_sends,
+            self.verification.send_window.as_secs(),
+            self.verification.questions.join(" "),
             self.audit.checkpoint_every,
             self.audit.checkpoint_interval.as_secs(),
             self.audit.witness_file.display(),
@@ -599,14 +633,30 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
             }
         });
     let smtp_from = file.notify.smtp_from;
-    if let Some(from) = &smtp_from {
-        let valid = from
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-        if !valid {
-            problems.push("notify.smtp_from: must be an email address".to_owned());
-        }
+    if let Some(from) = &smtp_from
+        && !is_email_address(from)
+    {
+        problems.push("notify.smtp_from: must be an email address".to_owned());
     }
+    let alert_email = file.notify.alert_email;
+    if let Some(to) = &alert_email
+        && !is_email_address(to)
+    {
+        problems.push("notify.alert_email: must be an email address".to_owned());
+    }
+    if alert_email.is_some() && smtp_url.is_none() {
+        problems.push("notify.alert_email: needs notify.smtp_url".to_owned());
+    }
+    let (sms_webhook, alert_webhook, webhook_secret) = super::conversations::validate_webhooks(
+        file.notify.sms_webhook_url,
+        file.notify.alert_webhook_url,
+        file.notify.webhook_secret,
+        &mut problems,
+    );
+    let conversations =
+        super::conversations::validate_conversations(file.conversations, &mut problems);
+    let verification =
+        super::conversations::validate_verification(file.verification, &mut problems);
     if smtp_url.is_some() && smtp_from.is_none() {
         problems.push("notify.smtp_from: required when notify.smtp_url is set".to_owned());
     }
@@ -691,6 +741,10 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
         notify: NotifyConfig {
             smtp_url,
             smtp_from,
+            sms_webhook,
+            alert_webhook,
+            webhook_secret,
+            alert_email,
         },
         log_format,
         log_level,
@@ -705,7 +759,15 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
         trusted_proxies,
         vault,
         root_source,
+        conversations,
+        verification,
     })
+}
+
+/// A plausible email address: something, `@`, a dotted domain.
+fn is_email_address(text: &str) -> bool {
+    text.split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
 }
 
 /// The `vault.*` keys: reason codes are short snake_case words, the rate at least 1.

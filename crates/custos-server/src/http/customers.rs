@@ -154,6 +154,11 @@ pub struct CustomerView {
     pub created_at: String,
     /// Always true: reveal a field to see it in clear.
     pub masked: bool,
+    /// Whether the customer was verified in an open interaction that reaches them.
+    pub verified: bool,
+    /// True when only the masked header is shown: agents see the rest once the
+    /// customer is verified in their interaction (`POST /interactions/{id}/verification`).
+    pub header_only: bool,
     /// Full name (initials for investigations).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -192,6 +197,8 @@ impl From<MaskedCustomer> for CustomerView {
             id: m.id,
             created_at: super::rfc3339(m.created_at),
             masked: true,
+            verified: false,
+            header_only: false,
             name: get(Field::Name),
             email: get(Field::Email),
             phone: get(Field::Phone),
@@ -213,22 +220,31 @@ pub(crate) fn audience_of(principal: &Principal) -> Audience {
     }
 }
 
-/// The customer as a policy resource, reached through `interactions`.
+/// The customer as a policy resource, reached through those of `interactions`
+/// that are open (not closed, not idle past the limit).
 pub(crate) fn customer_resource<'a>(
+    state: &AppState,
     id: Uuid,
     interactions: impl IntoIterator<Item = &'a custos_store::InteractionRecord>,
 ) -> Resource {
     let mut agents = Vec::new();
     let mut teams = Vec::new();
+    let mut verified = false;
     for i in interactions {
-        if i.customer_id == id && i.closed_at.is_none() {
+        if i.customer_id == id && crate::conversation::lifecycle::is_open(state, i) {
             agents.push(i.agent_id);
             if let Some(team) = i.agent_team.clone().filter(|t| !t.is_empty()) {
                 teams.push(team);
             }
+            verified |= i.verified_at.is_some();
         }
     }
-    Resource::Customer { id, agents, teams }
+    Resource::Customer {
+        id,
+        agents,
+        teams,
+        verified,
+    }
 }
 
 fn parse_id(id: &str) -> Result<Uuid, ApiError> {
@@ -291,8 +307,9 @@ pub async fn read(
     Path(id): Path<String>,
 ) -> Result<Json<CustomerView>, ApiError> {
     let loaded = load(&state, &id).await?;
-    let resource = customer_resource(loaded.id(), &loaded.open_interactions);
+    let resource = customer_resource(&state, loaded.id(), &loaded.open_interactions);
     super::authorize(&state, &caller, Action::ReadCustomer, &resource, "customer").await?;
+    let verified = matches!(resource, Resource::Customer { verified: true, .. });
     let ip = caller.ip_text();
     let masked = state
         .vault()
@@ -303,7 +320,23 @@ pub async fn read(
         )
         .await
         .map_err(vault_error)?;
-    Ok(Json(masked.into()))
+    let mut view = CustomerView::from(masked);
+    view.verified = verified;
+    // Agents see the masked header only until the customer is verified.
+    if caller.principal.role() == Role::Agent && !verified {
+        view = CustomerView {
+            header_only: true,
+            email: None,
+            phone: None,
+            date_of_birth: None,
+            ssn: None,
+            address: None,
+            account_number: None,
+            card: None,
+            ..view
+        };
+    }
+    Ok(Json(view))
 }
 
 /// Why a value is revealed.
@@ -372,7 +405,7 @@ pub async fn reveal(
         Err(crate::vault::VaultError::NotFound(_)) => None,
         Err(e) => return Err(vault_error(e)),
     };
-    let resource = customer_resource(loaded.id(), interaction.iter());
+    let resource = customer_resource(&state, loaded.id(), interaction.iter());
     super::authorize(
         &state,
         &caller,
@@ -433,7 +466,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let loaded = load(&state, &id).await?;
-    let resource = customer_resource(loaded.id(), &loaded.open_interactions);
+    let resource = customer_resource(&state, loaded.id(), &loaded.open_interactions);
     super::authorize(
         &state,
         &caller,

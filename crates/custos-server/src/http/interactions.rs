@@ -1,20 +1,22 @@
 //! Interactions: `POST /api/v1/interactions` opens one with a customer, assigned
 //! to an agent (integrations and the agent's supervisor); `GET …/{id}` reads it;
 //! `POST …/{id}/close` closes it, and access to the customer through it ends.
-//! Messages and transcripts arrive with the conversations issue; the lists are
-//! already part of the answer so clients can rely on their shape.
+//! The answer carries the redacted messages and transcript (`http/conversation.rs`
+//! adds them) and the customer's verification state.
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use custos_store::{AccountStore, InteractionRecord};
+use custos_conversation::RedactedTranscript;
+use custos_store::{AccountStore, ConversationStore as _, EntryRecord, InteractionRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::authz::{Action, Resource};
+use crate::conversation::ingest::StoredMessage;
 use crate::http::caller::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::vault_body::{self, vault_error};
@@ -32,7 +34,7 @@ pub struct OpenInteraction {
     pub agent: String,
 }
 
-/// A turn of a transcript (filled by the conversations feature).
+/// A turn of a transcript, redacted.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TranscriptTurn {
     /// Who spoke.
@@ -43,6 +45,55 @@ pub struct TranscriptTurn {
     pub start_ms: Option<u64>,
     /// End, in milliseconds.
     pub end_ms: Option<u64>,
+    /// The words, redacted one by one, with their timings.
+    pub words: Vec<TranscriptWord>,
+}
+
+/// A word of a transcript turn.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TranscriptWord {
+    /// The word, or what replaced it.
+    pub text: String,
+    /// Start, in milliseconds.
+    pub start_ms: Option<u64>,
+    /// End, in milliseconds.
+    pub end_ms: Option<u64>,
+    /// Whether it was redacted.
+    pub redacted: bool,
+}
+
+/// A chat or email message, redacted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageView {
+    /// The entry id.
+    pub id: Uuid,
+    /// Who sent it.
+    pub sender: String,
+    /// Redacted text.
+    pub text: String,
+    /// Redacted subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Stored (RFC 3339).
+    pub created_at: String,
+    /// Phishing and social-engineering red flags, for inbound messages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk: Option<crate::conversation::ingest::Risk>,
+}
+
+/// The customer's verification in the interaction.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerificationView {
+    /// Verified?
+    pub verified: bool,
+    /// `email`, `phone` or `questions`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// When (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_at: Option<String>,
+    /// Failed attempts so far.
+    pub failures: u32,
 }
 
 /// An interaction.
@@ -63,15 +114,69 @@ pub struct InteractionView {
     /// Closed (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<String>,
+    /// The customer's verification.
+    pub verification: VerificationView,
     /// Redacted chat and email messages.
-    pub messages: Vec<serde_json::Value>,
+    pub messages: Vec<MessageView>,
     /// Redacted transcript turns.
     pub transcript: Vec<TranscriptTurn>,
     /// Redacted time ranges `[start_ms, end_ms]`, for muting audio.
     pub redacted_ranges: Vec<[u64; 2]>,
 }
 
-fn view(record: &InteractionRecord, agent: String) -> InteractionView {
+/// Every stored transcript's time ranges to mute, merged.
+pub(crate) fn stored_ranges(entries: &[EntryRecord]) -> Vec<custos_conversation::TimeRange> {
+    let ranges = entries
+        .iter()
+        .filter(|e| e.kind == "transcript")
+        .filter_map(|e| RedactedTranscript::from_stored_json(e.content.as_bytes()).ok())
+        .flat_map(|t| t.redacted_ranges)
+        .collect();
+    custos_conversation::merge_ranges(ranges)
+}
+
+fn view(record: &InteractionRecord, agent: String, entries: &[EntryRecord]) -> InteractionView {
+    let mut messages = Vec::new();
+    let mut transcript = Vec::new();
+    for entry in entries {
+        match entry.kind.as_str() {
+            "message" => {
+                if let Ok(m) = serde_json::from_str::<StoredMessage>(&entry.content) {
+                    messages.push(MessageView {
+                        id: entry.id,
+                        sender: m.sender,
+                        text: m.text,
+                        subject: m.subject,
+                        created_at: super::rfc3339(entry.created_at),
+                        risk: m.risk,
+                    });
+                }
+            }
+            "transcript" => {
+                if let Ok(t) = RedactedTranscript::from_stored_json(entry.content.as_bytes()) {
+                    transcript.extend(t.turns.into_iter().map(|turn| {
+                        TranscriptTurn {
+                            speaker: turn.speaker,
+                            text: turn.text,
+                            start_ms: turn.start_ms,
+                            end_ms: turn.end_ms,
+                            words: turn
+                                .words
+                                .into_iter()
+                                .map(|w| TranscriptWord {
+                                    text: w.text,
+                                    start_ms: w.start_ms,
+                                    end_ms: w.end_ms,
+                                    redacted: w.redacted,
+                                })
+                                .collect(),
+                        }
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
     InteractionView {
         id: record.id,
         channel: record.channel.clone(),
@@ -84,18 +189,29 @@ fn view(record: &InteractionRecord, agent: String) -> InteractionView {
         },
         opened_at: super::rfc3339(record.opened_at),
         closed_at: record.closed_at.map(super::rfc3339),
-        messages: Vec::new(),
-        transcript: Vec::new(),
-        redacted_ranges: Vec::new(),
+        verification: VerificationView {
+            verified: record.verified_at.is_some(),
+            method: record.verified_method.clone(),
+            verified_at: record.verified_at.map(super::rfc3339),
+            failures: record.verification_failures,
+        },
+        messages,
+        transcript,
+        redacted_ranges: stored_ranges(entries)
+            .into_iter()
+            .map(|r| [r.start_ms, r.end_ms])
+            .collect(),
     }
 }
 
-fn resource(record: &InteractionRecord) -> Resource {
+/// The interaction as a policy resource; idle past the limit counts as closed.
+pub(crate) fn resource(state: &AppState, record: &InteractionRecord) -> Resource {
     Resource::Interaction {
         id: record.id,
         agent: record.agent_id,
         team: record.agent_team.clone().unwrap_or_default(),
-        open: record.closed_at.is_none(),
+        open: crate::conversation::lifecycle::is_open(state, record),
+        verified: record.verified_at.is_some(),
     }
 }
 
@@ -138,6 +254,7 @@ pub async fn open(
         agent: agent.id,
         team: agent.team.clone().unwrap_or_default(),
         open: true,
+        verified: false,
     };
     super::authorize(
         &state,
@@ -157,10 +274,16 @@ pub async fn open(
         )
         .await
         .map_err(vault_error)?;
-    Ok((StatusCode::CREATED, Json(view(&record, agent.username))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&record, agent.username, &[])),
+    )
+        .into_response())
 }
 
-async fn authorized(
+/// The interaction `id` (its record and its agent's username) if the caller may
+/// do `action` to it.
+pub(crate) async fn authorized(
     state: &AppState,
     caller: &Caller,
     id: &str,
@@ -170,7 +293,14 @@ async fn authorized(
         .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such interaction."))?;
     let vault = state.vault();
     let record = vault.interaction(id).await.map_err(vault_error)?;
-    super::authorize(state, caller, action, &resource(&record), "interaction").await?;
+    super::authorize(
+        state,
+        caller,
+        action,
+        &resource(state, &record),
+        "interaction",
+    )
+    .await?;
     let agent = vault
         .person(record.agent_id)
         .await
@@ -193,7 +323,24 @@ pub async fn read(
     Path(id): Path<String>,
 ) -> Result<Json<InteractionView>, ApiError> {
     let (record, agent) = authorized(&state, &caller, &id, Action::ReadInteraction).await?;
-    Ok(Json(view(&record, agent)))
+    let entries = state
+        .store()
+        .entries(record.id)
+        .await
+        .map_err(|e| ApiError::unavailable(&e))?;
+    let ip = caller.ip_text();
+    if !entries.is_empty() {
+        state
+            .audit()
+            .record(crate::conversation::events::conversation_read(
+                crate::audit::event_time_ms(state.clock()),
+                caller.principal.actor(ip.as_deref()),
+                record.id,
+            ))
+            .await
+            .map_err(|e| crate::http::verification::conversation_error(e.into()))?;
+    }
+    Ok(Json(view(&record, agent, &entries)))
 }
 
 /// Close an interaction; access to the customer through it ends at once.
@@ -217,5 +364,5 @@ pub async fn close(
         .close_interaction(caller.principal.actor(ip.as_deref()), &record)
         .await
         .map_err(vault_error)?;
-    Ok(Json(view(&closed, agent)))
+    Ok(Json(view(&closed, agent, &[])))
 }

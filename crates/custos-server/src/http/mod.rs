@@ -5,6 +5,7 @@ pub mod access_review;
 pub mod audit_trail;
 pub mod auth;
 pub mod caller;
+pub mod conversation;
 pub mod customers;
 pub mod devices;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod sessions;
 pub mod setup;
 pub mod users;
 mod vault_body;
+pub mod verification;
 
 use axum::Router;
 use utoipa::OpenApi as _;
@@ -58,6 +60,13 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(interactions::open))
         .routes(routes!(interactions::read))
         .routes(routes!(interactions::close))
+        .routes(routes!(conversation::add_message))
+        .routes(routes!(conversation::add_transcript))
+        .routes(routes!(conversation::redact_audio))
+        .routes(routes!(conversation::reveal_raw))
+        .routes(routes!(verification::send))
+        .routes(routes!(verification::confirm))
+        .routes(routes!(verification::questions))
         .routes(routes!(redact::redact))
         .routes(routes!(devices::issue_code))
         .routes(routes!(devices::enrol))

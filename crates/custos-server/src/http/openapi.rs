@@ -23,7 +23,9 @@ use crate::state::AppState;
         (name = "access review", description = "Periodic review of every account (PCI DSS 7.2.4)"),
         (name = "vault", description = "Customers sealed field by field, masked by role, revealed with a reason; \
                                         card tokens; interactions that give agents access"),
-        (name = "redaction", description = "Card data and PII found and replaced in text; nothing is stored")
+        (name = "redaction", description = "Card data and PII found and replaced in text; nothing is stored"),
+        (name = "conversations", description = "Messages and transcripts redacted on the way in, muted recordings, \
+                                                customer verification by one-time code or questions")
     ),
     components(schemas(crate::http::error::ErrorBody))
 )]

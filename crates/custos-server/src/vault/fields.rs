@@ -363,6 +363,19 @@ impl AddressInput {
     }
 }
 
+/// The postcode of a stored address line (`street, city, region postcode`): the
+/// words holding a digit in the last part after the street, joined (`SW1A 1AA`
+/// gives `SW1A1AA`). `None` when there is none.
+pub fn postcode(line: &str) -> Option<String> {
+    let parts: Vec<&str> = line.split(',').map(str::trim).collect();
+    let last = parts.get(1..)?.iter().rev().find(|p| !p.is_empty())?;
+    let code: String = last
+        .split_whitespace()
+        .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
+        .collect();
+    (!code.is_empty()).then_some(code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

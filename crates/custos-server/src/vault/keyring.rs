@@ -20,6 +20,8 @@ use super::VaultError;
 const BLIND_INDEX: &str = "blind_index";
 /// The purpose of the key that seals card numbers in the token table.
 const CARD_VAULT: &str = "card_vault";
+/// The purpose of the key one-time verification codes are kept under (as HMACs).
+const VERIFICATION_CODE: &str = "verification_code";
 
 /// The vault's keys.
 #[derive(Debug)]
@@ -28,6 +30,7 @@ pub struct Keyring {
     keks: RwLock<BTreeMap<u32, Arc<KeyEncryptionKey>>>,
     index: BlindIndexKey,
     card_vault: (u32, SealingKey),
+    verification: BlindIndexKey,
 }
 
 fn kek_context(version: u32) -> Vec<u8> {
@@ -58,10 +61,12 @@ impl Keyring {
         }
         let index_material = system_key(store, root.as_ref(), BLIND_INDEX, now).await?;
         let card_material = system_key(store, root.as_ref(), CARD_VAULT, now).await?;
+        let code_material = system_key(store, root.as_ref(), VERIFICATION_CODE, now).await?;
         let keyring = Self {
             keks: RwLock::new(BTreeMap::new()),
             index: BlindIndexKey::new(index_material.0, &index_material.1)?,
             card_vault: (card_material.0, SealingKey::from_key(&card_material.1)?),
+            verification: BlindIndexKey::new(code_material.0, &code_material.1)?,
             root,
         };
         keyring.reload(store).await?;
@@ -151,6 +156,12 @@ impl Keyring {
     /// The blind-index key.
     pub fn index_key(&self) -> &BlindIndexKey {
         &self.index
+    }
+
+    /// The key one-time verification codes are kept under: a keyed PRF, so a
+    /// stolen database does not give the codes away by trying all million.
+    pub fn verification_key(&self) -> &BlindIndexKey {
+        &self.verification
     }
 
     /// The card-vault key and its version.

@@ -6,6 +6,7 @@
 
 pub mod events;
 pub mod fields;
+pub(crate) mod internal;
 pub mod keyring;
 pub mod masking;
 mod reveal_limit;
@@ -463,6 +464,12 @@ impl VaultService {
         if field == Field::CardNumber {
             return Err(VaultError::NotRevealable("card_number"));
         }
+        self.check_reason(reason)?;
+        Ok(field)
+    }
+
+    /// Checks a reveal's reason: a configured code and 1 to 500 characters of text.
+    pub fn check_reason(&self, reason: &RevealReason) -> Result<(), VaultError> {
         if !self.reasons.iter().any(|r| r == &reason.code) {
             return Err(VaultError::Invalid(format!(
                 "reason.code must be one of {}",
@@ -475,7 +482,7 @@ impl VaultService {
                 "reason.text must say why, in 1 to 500 characters".to_owned(),
             ));
         }
-        Ok(field)
+        Ok(())
     }
 
     /// Reveals one field in clear, after the caller was authorized for it.
@@ -695,6 +702,7 @@ impl VaultService {
         agent: &UserRecord,
         channel: &str,
     ) -> Result<InteractionRecord, VaultError> {
+        let now = self.clock.unix_now().0;
         let record = InteractionRecord {
             id: Uuid::new_v4(),
             customer_id: customer,
@@ -702,9 +710,13 @@ impl VaultService {
             agent_id: agent.id,
             agent_team: agent.team.clone(),
             opened_by: actor.uid.clone().unwrap_or_default(),
-            opened_at: self.clock.unix_now().0,
+            opened_at: now,
             closed_at: None,
             closed_by: None,
+            verified_at: None,
+            verified_method: None,
+            verification_failures: 0,
+            last_activity_at: now,
         };
         self.store.create_interaction(&record).await?;
         self.audit

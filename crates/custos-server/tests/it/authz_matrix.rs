@@ -166,6 +166,37 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
             Role::Integration | Role::Supervisor => 200,
             _ => 403,
         },
+        // Content and verification: the integration and the team's supervisor (the
+        // caller agent is not the one assigned). Bodies are well formed; the answers
+        // past authorization come from the fixture (no contact on file, no code sent).
+        ("POST", "/api/v1/interactions/{id}/messages" | "/api/v1/interactions/{id}/transcript") => {
+            match role {
+                Role::Integration | Role::Supervisor => 201,
+                _ => 403,
+            }
+        }
+        (
+            "POST",
+            "/api/v1/interactions/{id}/verification"
+            | "/api/v1/interactions/{id}/verification/questions",
+        ) => match role {
+            Role::Integration | Role::Supervisor => 422,
+            _ => 403,
+        },
+        ("POST", "/api/v1/interactions/{id}/verification/confirm") => match role {
+            Role::Integration | Role::Supervisor => 409,
+            _ => 403,
+        },
+        // Readers of the interaction may have a recording muted (the body is no WAV).
+        ("POST", "/api/v1/interactions/{id}/audio") => match role {
+            Role::Integration | Role::Supervisor | Role::SecurityOfficer => 422,
+            _ => 403,
+        },
+        // Raw copies: security officers only (none is kept here, so 404).
+        ("POST", "/api/v1/interactions/{id}/entries/{entry}/reveal") => match role {
+            Role::SecurityOfficer => 404,
+            _ => 403,
+        },
         _ => panic!("no row in the authorization matrix for {method} {path}: add one"),
     }
 }
@@ -231,6 +262,19 @@ fn body_for(path: &str, fixture: Option<&VaultFixture>) -> Value {
     match path {
         "/api/v1/customers" => {
             serde_json::json!({ "name": "Matrix Person", "phone": "+1 555 010 0000" })
+        }
+        "/api/v1/interactions/{id}/messages" => {
+            serde_json::json!({ "sender": "customer", "text": "hello" })
+        }
+        "/api/v1/interactions/{id}/transcript" => {
+            serde_json::json!({ "turns": [{ "speaker": "caller", "text": "hello" }] })
+        }
+        "/api/v1/interactions/{id}/verification" => serde_json::json!({}),
+        "/api/v1/interactions/{id}/verification/questions" => {
+            serde_json::json!({ "answers": { "date_of_birth": "2000-01-01" } })
+        }
+        "/api/v1/interactions/{id}/entries/{entry}/reveal" => {
+            serde_json::json!({ "reason": { "code": "customer_request", "text": "matrix" } })
         }
         "/api/v1/customers/search" => {
             serde_json::json!({ "field": "phone", "value": "+1 555 010 0000" })

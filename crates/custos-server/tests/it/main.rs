@@ -10,6 +10,7 @@ mod audit_forwarding;
 mod audit_trail;
 mod auth;
 mod authz_matrix;
+mod conversations;
 mod http_surface;
 mod setup_link;
 mod tls_versions;

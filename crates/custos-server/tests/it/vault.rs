@@ -163,11 +163,46 @@ async fn agents_see_masked_customers_only_through_their_interactions(db: TestDat
         "the refusal is audited"
     );
 
-    // Amy sees the record masked.
+    // Amy sees the masked header only until the customer is verified.
+    let header: Value = get_as(&server, &path, &amy_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(header["header_only"], true);
+    assert_eq!(header["verified"], false);
+    assert_eq!(header["name"], "Jane Q Doe");
+    assert!(header.get("email").is_none() && header.get("card").is_none());
+    let verified = post_as(
+        &server,
+        &format!("/api/v1/interactions/{interaction}/verification/questions"),
+        &amy_token,
+        json!({ "answers": { "date_of_birth": "9 March 1984", "postcode": "62704" } }),
+    )
+    .await;
+    assert_eq!(
+        verified.status(),
+        422,
+        "a date in other words is not the answer"
+    );
+    let verified = post_as(
+        &server,
+        &format!("/api/v1/interactions/{interaction}/verification/questions"),
+        &amy_token,
+        json!({ "answers": { "date_of_birth": "1984-03-09", "postcode": "62704" } }),
+    )
+    .await;
+    assert_eq!(verified.status(), 200);
+
+    // Then she sees the record masked.
     let record = get_as(&server, &path, &amy_token).await;
     assert_eq!(record.status(), 200);
     let record: Value = record.json().await.unwrap();
     assert_eq!(record["masked"], true);
+    assert_eq!(
+        (&record["verified"], &record["header_only"]),
+        (&json!(true), &json!(false))
+    );
     assert_eq!(record["name"], "Jane Q Doe");
     assert_eq!(record["email"], "J***@example.com");
     assert_eq!(record["phone"], "+*******4477");
@@ -790,8 +825,29 @@ fn find_canary(haystack: &[u8], canaries: &[String], what: &str) {
     }
 }
 
+/// Everything the server logs, at DEBUG and above, once installed.
 #[derive(Clone, Default)]
-struct CapturedLog(Arc<Mutex<Vec<u8>>>);
+pub struct CapturedLog(pub Arc<Mutex<Vec<u8>>>);
+
+impl CapturedLog {
+    /// Installs a capture as the process's subscriber (each test runs in its own process).
+    pub fn install() -> Self {
+        let log = Self::default();
+        let writer = log.clone();
+        let _ = tracing::subscriber::set_global_default(
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::DEBUG)
+                .with_writer(move || writer.clone())
+                .finish(),
+        );
+        log
+    }
+
+    /// What was logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
 
 impl std::io::Write for CapturedLog {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -804,14 +860,7 @@ impl std::io::Write for CapturedLog {
 }
 
 async fn canary_values_reach_no_file_dump_log_or_trail(db: TestDatabase) {
-    let log = CapturedLog::default();
-    let writer = log.clone();
-    let _ = tracing::subscriber::set_global_default(
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(move || writer.clone())
-            .finish(),
-    );
+    let log = CapturedLog::install();
     let server = TestServer::start_on(db, &[]).await;
     let integration = service_token(&server, Role::Integration).await;
     let payments = service_token(&server, Role::PaymentService).await;

@@ -4,5 +4,6 @@
 
 pub(crate) mod accounts;
 pub(crate) mod audit;
+pub(crate) mod conversation;
 pub(crate) mod instance;
 pub(crate) mod vault;

@@ -179,7 +179,8 @@ macro_rules! impl_vault_store {
                      c.data_key_wrapped, c.deleted_at, c.deleted_by, f.field, f.sealed, \
                      k.token, k.customer_id, k.brand, k.bin, k.last4, k.expiry_sealed, k.pan_sealed, \
                      k.vault_key_version, k.created_at, \
-                     i.id, i.channel, i.agent_id, i.agent_team, i.opened_by, i.opened_at \
+                     i.id, i.channel, i.agent_id, i.agent_team, i.opened_by, i.opened_at, \
+                     i.verified_at, i.verified_method, i.verification_failures, i.last_activity_at \
                      FROM customers c \
                      LEFT JOIN customer_fields f ON f.customer_id = c.id \
                      LEFT JOIN card_tokens k ON k.customer_id = c.id \
@@ -220,6 +221,13 @@ macro_rules! impl_vault_store {
                             opened_at: row.try_get(24).map_err(corrupt)?,
                             closed_at: None,
                             closed_by: None,
+                            verified_at: row.try_get(25).map_err(corrupt)?,
+                            verified_method: row.try_get(26).map_err(corrupt)?,
+                            verification_failures: u32::try_from(
+                                row.try_get::<i64, _>(27).map_err(corrupt)?,
+                            )
+                            .unwrap_or(u32::MAX),
+                            last_activity_at: row.try_get(28).map_err(corrupt)?,
                         };
                         interactions.insert(interaction, record);
                     }
@@ -277,6 +285,19 @@ macro_rules! impl_vault_store {
                 if done.rows_affected() != 1 {
                     return Ok(false);
                 }
+                sqlx::query(
+                    "UPDATE interaction_entries SET raw_sealed = NULL WHERE interaction_id IN \
+                     (SELECT id FROM interactions WHERE customer_id = $1)",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("drop raw conversation copies"))?;
+                sqlx::query("UPDATE interactions SET redaction_context = NULL WHERE customer_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("drop redaction contexts"))?;
                 for table in ["customer_fields", "customer_index", "card_tokens"] {
                     sqlx::query(sqlx::AssertSqlSafe(format!(
                         "DELETE FROM {table} WHERE customer_id = $1"
@@ -361,7 +382,7 @@ macro_rules! impl_vault_store {
 
             async fn create_interaction(&self, i: &InteractionRecord) -> Result<(), StoreError> {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO interactions ({INTERACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                    "INSERT INTO interactions ({INTERACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                 )))
                 .bind(i.id)
                 .bind(i.customer_id)
@@ -372,6 +393,10 @@ macro_rules! impl_vault_store {
                 .bind(i.opened_at)
                 .bind(i.closed_at)
                 .bind(&i.closed_by)
+                .bind(i.verified_at)
+                .bind(&i.verified_method)
+                .bind(i64::from(i.verification_failures))
+                .bind(i.last_activity_at)
                 .execute(&self.pool)
                 .await
                 .map_err(StoreError::query("open interaction"))?;
@@ -403,7 +428,8 @@ macro_rules! impl_vault_store {
 
             async fn close_interaction(&self, id: Uuid, now: i64, by: &str) -> Result<bool, StoreError> {
                 let done = sqlx::query(
-                    "UPDATE interactions SET closed_at = $1, closed_by = $2 WHERE id = $3 AND closed_at IS NULL",
+                    "UPDATE interactions SET closed_at = $1, closed_by = $2, redaction_context = NULL \
+                     WHERE id = $3 AND closed_at IS NULL",
                 )
                 .bind(now)
                 .bind(by)

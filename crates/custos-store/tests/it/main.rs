@@ -8,5 +8,6 @@
 
 mod accounts;
 mod audit;
+mod conversation;
 mod instance;
 mod vault;

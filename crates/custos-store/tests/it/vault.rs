@@ -175,8 +175,8 @@ async fn data_keys_are_rewrapped_and_old_keks_destroyed(db: TestDatabase) {
     db.cleanup().await;
 }
 
-async fn interactions_open_and_close_once(db: TestDatabase) {
-    let store = db.open().await;
+/// A customer, an agent and an open interaction between them, stored.
+pub(crate) async fn interaction_fixture(store: &custos_store::Store) -> InteractionRecord {
     store.add_vault_kek(&kek(1)).await.unwrap();
     let customer = new_customer(1);
     store.create_customer(&customer).await.unwrap();
@@ -207,18 +207,29 @@ async fn interactions_open_and_close_once(db: TestDatabase) {
         opened_at: T0,
         closed_at: None,
         closed_by: None,
+        verified_at: None,
+        verified_method: None,
+        verification_failures: 0,
+        last_activity_at: T0,
     };
     store.create_interaction(&interaction).await.unwrap();
+    interaction
+}
+
+async fn interactions_open_and_close_once(db: TestDatabase) {
+    let store = db.open().await;
+    let interaction = interaction_fixture(&store).await;
+    let customer = interaction.customer_id;
     assert_eq!(
         store.interaction(interaction.id).await.unwrap(),
         Some(interaction.clone())
     );
-    let with = store.customer(customer.customer.id).await.unwrap().unwrap();
+    let with = store.customer(customer).await.unwrap().unwrap();
     assert_eq!(with.open_interactions, vec![interaction.clone()]);
     assert_eq!(with.fields.len(), 2, "the join does not repeat fields");
     assert_eq!(with.cards.len(), 1);
     assert_eq!(
-        store.open_interactions(customer.customer.id).await.unwrap(),
+        store.open_interactions(customer).await.unwrap(),
         vec![interaction.clone()]
     );
     assert!(
@@ -233,13 +244,7 @@ async fn interactions_open_and_close_once(db: TestDatabase) {
             .await
             .unwrap()
     );
-    assert!(
-        store
-            .open_interactions(customer.customer.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(store.open_interactions(customer).await.unwrap().is_empty());
     let closed = store.interaction(interaction.id).await.unwrap().unwrap();
     assert_eq!(closed.closed_at, Some(T0 + 60));
     // An interaction for nobody known is refused.
