@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes `handwritten.jsonl`: hand-written cases, each a miss or a near miss found while
 building the redactor, in the corpus format (offsets in code points). Entities are given as
-substrings of the text (the n-th occurrence with "#n"), so the cases stay readable.
+substrings of the text (the n-th occurrence with "#n"), or of one turn of a conversation
+(`TURN_CASES`), so the cases stay readable.
 Run: `python3 testdata/redact/handwritten.py`.
 """
 import json
@@ -116,6 +117,44 @@ CASES = [
     ("chat", "version 10.2.3.4 of the app keeps crashing", [], ["hard_negative"]),
     ("chat", "I was charged $4,111.11 twice on 11/11", [], ["hard_negative"]),
     ("chat", "please confirm the billing zip 94107", [], ["hard_negative"]),
+    # Speech recognizers put commas between digit groups (Amazon Transcribe, Whisper).
+    ("transcript", "card number: 4539, 1488, 0343, 6467", [("CREDIT_CARD", "4539, 1488, 0343, 6467")], []),
+    ("transcript", "Yes, it's 3782,822463,10005 for the amex", [("CREDIT_CARD", "3782,822463,10005")], []),
+    ("transcript", "it's four five three nine, fourteen eighty eight, oh three four three, sixty four sixty seven",
+     [("CREDIT_CARD", "four five three nine, fourteen eighty eight, oh three four three, sixty four sixty seven")], []),
+    # Commas in lists, prices and dates join nothing.
+    ("chat", "please add items 12, 13, 14 to the card order", [], ["hard_negative"]),
+    ("chat", "the card was charged 1,299.00 and 2,450.00 on 03/14", [], ["hard_negative"]),
+    ("chat", "my card statements for 2021, 2022, 2023 are missing", [], ["hard_negative"]),
+    ("chat", "On March 12, 2026, 1,204 cards were mailed", [], ["hard_negative"]),
+]
+
+# Conversations: (channel, [(speaker, text)], [(type, turn, substring)], tags).
+TURN_CASES = [
+    # The agent's "go on" between the caller's groups does not break the card.
+    ("transcript", [("agent", "Can I get the card number, please?"), ("caller", "four five three nine"),
+                    ("agent", "go on"), ("caller", "1488 0343"), ("agent", "okay"), ("caller", "6467")],
+     [("CREDIT_CARD", 1, "four five three nine"), ("CREDIT_CARD", 3, "1488 0343"), ("CREDIT_CARD", 5, "6467")], []),
+    ("transcript", [("agent", "card number please"), ("caller", "4539 1488"), ("agent", "yes go ahead"),
+                    ("caller", "0343"), ("agent", "and the rest?"), ("caller", "6467")],
+     [("CREDIT_CARD", 1, "4539 1488"), ("CREDIT_CARD", 3, "0343"), ("CREDIT_CARD", 5, "6467")], []),
+    ("transcript", [("agent", "what's the long number on the card"), ("caller", "five four two four one eight one oh"),
+                    ("agent", "next four"), ("caller", "zero zero zero zero"), ("agent", "uh huh"),
+                    ("caller", "zero zero zero six")],
+     [("CREDIT_CARD", 1, "five four two four one eight one oh"), ("CREDIT_CARD", 3, "zero zero zero zero"),
+      ("CREDIT_CARD", 5, "zero zero zero six")], []),
+    # A prompt for another number ends the card: the code is not its last digits.
+    ("transcript", [("agent", "card number please"), ("caller", "4539 1488 0343 6467"),
+                    ("agent", "and the security code?"), ("caller", "731")],
+     [("CREDIT_CARD", 1, "4539 1488 0343 6467"), ("CARD_CVV", 3, "731")], []),
+    # A security code read as words after the agent asks for the one on the back.
+    ("transcript", [("agent", "and the security code on the back?"), ("caller", "it is seven three one")],
+     [("CARD_CVV", 1, "seven three one")], []),
+    ("transcript", [("agent", "what's the security code on the back of the card"), ("caller", "uh four four one two")],
+     [("CARD_CVV", 1, "four four one two")], []),
+    # Short turns between numbers of other kinds join nothing.
+    ("transcript", [("agent", "what's the zip code"), ("caller", "94107"), ("agent", "go on"),
+                    ("caller", "my order was 12 items")], [], ["hard_negative"]),
 ]
 
 
@@ -134,7 +173,15 @@ def main():
                 used[sub] = k + 1
                 spans.append({"start": pos, "end": pos + len(sub), "type": typ})
             f.write(json.dumps({"id": "h%03d" % n, "channel": channel, "text": text, "spans": spans, "tags": tags}, ensure_ascii=False) + "\n")
-    print("%d cases" % len(CASES))
+        for n, (channel, turns, ents, tags) in enumerate(TURN_CASES, start=len(CASES)):
+            spans = []
+            for typ, turn, sub in ents:
+                pos = turns[turn][1].index(sub)
+                spans.append({"start": pos, "end": pos + len(sub), "type": typ, "turn": turn})
+            f.write(json.dumps({"id": "h%03d" % n, "channel": channel,
+                                "turns": [{"speaker": sp, "text": t} for sp, t in turns],
+                                "spans": spans, "tags": tags}, ensure_ascii=False) + "\n")
+    print("%d cases" % (len(CASES) + len(TURN_CASES)))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,41 @@ pub(crate) struct Detection {
     pub end: usize,
     pub entity: EntityType,
     pub score: f32,
+    /// Where this span sits in an entity said in several pieces (a card read over turns).
+    pub piece: Piece,
+}
+
+/// The place of a span in an entity said in several pieces, so masking shows at most the last
+/// four characters of the whole entity rather than of every piece.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Piece {
+    /// An earlier piece of the same entity comes before this one.
+    pub continued: bool,
+    /// A later piece of the same entity follows (or may follow): nothing of this one is shown.
+    pub continues: bool,
+}
+
+impl Piece {
+    /// Both pieces' knowledge, for spans merged into one.
+    pub fn union(self, other: Self) -> Self {
+        Self {
+            continued: self.continued || other.continued,
+            continues: self.continues || other.continues,
+        }
+    }
+}
+
+impl Detection {
+    /// A span that is a whole entity.
+    pub fn new(start: usize, end: usize, entity: EntityType, score: f32) -> Self {
+        Self {
+            start,
+            end,
+            entity,
+            score,
+            piece: Piece::default(),
+        }
+    }
 }
 
 /// How far (bytes) before a number each kind of cue is looked for.
@@ -46,12 +81,21 @@ pub(crate) struct Scan<'a> {
 
 impl Scan<'_> {
     fn push(&mut self, start: usize, end: usize, entity: EntityType, score: f32) {
+        self.push_piece(start, end, entity, score, Piece::default());
+    }
+
+    fn push_piece(
+        &mut self,
+        start: usize,
+        end: usize,
+        entity: EntityType,
+        score: f32,
+        piece: Piece,
+    ) {
         if start < end {
             self.out.push(Detection {
-                start,
-                end,
-                entity,
-                score,
+                piece,
+                ..Detection::new(start, end, entity, score)
             });
         }
     }
@@ -71,8 +115,10 @@ impl Scan<'_> {
             return;
         };
         let mut piece_start = start;
+        let mut continued = false;
         for (k, c) in chunks.iter().enumerate() {
-            let last_of_turn = chunks.get(k + 1).is_none_or(|n| {
+            let next = chunks.get(k + 1);
+            let last_of_turn = next.is_none_or(|n| {
                 n.turn != c.turn
                     || self
                         .text
@@ -80,8 +126,13 @@ impl Scan<'_> {
                         .is_some_and(|gap| gap.contains('\n'))
             });
             if last_of_turn {
-                self.push(piece_start, c.end, entity, score);
-                if let Some(n) = chunks.get(k + 1) {
+                let piece = Piece {
+                    continued,
+                    continues: next.is_some(),
+                };
+                self.push_piece(piece_start, c.end, entity, score, piece);
+                continued = true;
+                if let Some(n) = next {
                     piece_start = n.start;
                 }
             }
@@ -162,12 +213,7 @@ impl Scan<'_> {
                 continue;
             }
             if let Some(end) = self.expiry_at(i) {
-                found.push(Detection {
-                    start: t.start,
-                    end,
-                    entity: EntityType::CardExpiry,
-                    score: 0.7,
-                });
+                found.push(Detection::new(t.start, end, EntityType::CardExpiry, 0.7));
                 last_card_end = Some(end);
                 i = self.tokens.partition_point(|x| x.start < end);
                 continue;
@@ -179,12 +225,7 @@ impl Scan<'_> {
                     a.space_before || !matches!(a.kind, Kind::Punct(b'/' | b'-' | b'.') | Kind::Num)
                 })
             {
-                found.push(Detection {
-                    start: t.start,
-                    end: t.end,
-                    entity: EntityType::CardCvv,
-                    score: 0.7,
-                });
+                found.push(Detection::new(t.start, t.end, EntityType::CardCvv, 0.7));
             }
             i += 1;
         }
@@ -320,17 +361,19 @@ impl Scan<'_> {
         tok.checked_sub(1).and_then(|i| self.tokens.get(i))
     }
 
-    /// A price, a percentage, a quantity of money or time: not personal data.
-    fn is_amount(&self, run: &NumberRun) -> bool {
+    /// A price, a percentage, a quantity of money or time: not personal data. Whether the
+    /// sign is before the run and whether the unit is after it.
+    fn amount_sides(&self, run: &NumberRun) -> (bool, bool) {
         let before = self.token_before(run.first_token);
-        if before.is_some_and(|t| {
+        let sign = before.is_some_and(|t| {
             matches!(t.kind, Kind::Punct(b'$'))
                 || t.kind == Kind::Punct(0) && matches!(t.text(self.text), "€" | "£" | "¥")
-        }) {
-            return true;
+        });
+        if sign {
+            return (true, false);
         }
         let after = self.tokens.get(run.last_token + 1);
-        after.is_some_and(|t| {
+        let unit = after.is_some_and(|t| {
             t.is_punct(b'%')
                 || t.kind == Kind::Word
                     && matches!(
@@ -349,7 +392,8 @@ impl Scan<'_> {
                             | "pounds"
                             | "euros"
                     )
-        })
+        });
+        (false, unit)
     }
 
     fn classify_run(&mut self, idx: usize) {
@@ -361,7 +405,8 @@ impl Scan<'_> {
         }
         let start = run.start();
         let last_four = self.cues.before(cue::LAST_FOUR, start, 24);
-        let amount = self.is_amount(run);
+        let (amount_head, amount_tail) = self.amount_sides(run);
+        let amount = amount_head || amount_tail;
 
         // Cards first: a valid number anywhere in the run, on group boundaries.
         let mut claimed_small = [false; 64];
@@ -452,8 +497,19 @@ impl Scan<'_> {
                 return;
             }
         }
-        if last_four || amount {
+        if last_four || amount && !found_card {
             return;
+        }
+        if amount {
+            // The sign or unit belongs to the group it touches; the groups a card splits from
+            // it are numbers of their own, as a second pass sees them once the card is a
+            // placeholder ("call me at 555 234 5678 4111…1111 5 %").
+            if amount_head {
+                claimed[0] = true;
+            }
+            if amount_tail {
+                claimed[n - 1] = true;
+            }
         }
         let mut a = 0;
         while a < n {

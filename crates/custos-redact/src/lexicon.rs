@@ -287,6 +287,9 @@ const CUES: &[(&str, u32)] = &[
     ("c v v", cue::CVV_STRONG),
     ("c v c", cue::CVV_STRONG),
     ("security code", cue::CVV_WEAK),
+    // The code on the back is the card's: no other card context is needed.
+    ("security code on the back", cue::CVV_STRONG),
+    ("security number on the back", cue::CVV_STRONG),
     ("security number", cue::CVV_WEAK),
     ("verification code", cue::CVV_WEAK),
     ("verification number", cue::CVV_WEAK),

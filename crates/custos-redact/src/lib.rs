@@ -26,8 +26,9 @@
 //!   scanned as a whole, and [`Redactor::stream`] a live conversation turn by turn
 //!   ([`ConversationStream`]).
 //! - Spans carry byte offsets and Unicode code point offsets ([`Span`]).
-//! - Each [`EntityType`] has an [`Operator`]: `[TYPE]` (default), mask keeping the last four,
-//!   keyed HMAC-SHA256 pseudonym, or removal.
+//! - Each [`EntityType`] has an [`Operator`]: `[TYPE]` (default), mask keeping the last four
+//!   of the whole entity (none of a security code), keyed HMAC-SHA256 pseudonym, or removal.
+//!   [`Redaction::replacements`] locates each replacement in the output.
 //!
 //! Inside, in the order a text goes through them: `token` splits it into words, digit runs and
 //! punctuation; `lexicon` finds the context cues in one Aho-Corasick pass; `numbers` joins
@@ -45,13 +46,14 @@ mod stream;
 mod token;
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
 
 pub use entity::{EntityType, UnknownEntityType};
 pub use operator::{HmacKey, Operator};
 pub use stream::{ConversationStream, MAX_CONTEXT_BYTES, MAX_HELD_BYTES, Released};
 
-use detect::{Detection, Scan};
+use detect::{Detection, Piece, Scan};
 use lexicon::Lexicon;
 
 /// One detected entity.
@@ -86,6 +88,9 @@ pub struct Redaction {
     pub spans: Vec<Span>,
     /// The input with every span rewritten by its type's operator.
     pub redacted: String,
+    /// For each span (same order, same length as `spans`), the byte range of what replaced it
+    /// in `redacted` (empty for [`Operator::Remove`]).
+    pub replacements: Vec<Range<usize>>,
 }
 
 /// One turn of a conversation.
@@ -193,6 +198,8 @@ struct Inner {
     config: RedactorConfig,
     lexicon: Lexicon,
     hmac: Option<aws_lc_rs::hmac::Key>,
+    /// Some type uses [`Operator::Mask`].
+    masks: bool,
 }
 
 /// Detections over a conversation joined turn after turn.
@@ -226,6 +233,9 @@ impl Redactor {
         };
         Ok(Self {
             inner: Arc::new(Inner {
+                masks: EntityType::ALL
+                    .iter()
+                    .any(|e| config.operator(*e) == Operator::Mask),
                 lexicon: Lexicon::new(),
                 config,
                 hmac,
@@ -249,12 +259,14 @@ impl Redactor {
     pub fn detect(&self, text: &str) -> Vec<Span> {
         let mut names = Vec::new();
         let joined = self.scan(&[text], &mut names);
-        spans_for(text, 0, &joined.detections)
+        spans_for(text, 0, &joined.detections, None)
     }
 
-    /// Redacts a conversation scanned as a whole: numbers read across turns are found whole,
-    /// and cues in one turn ("what's the security code?") inform the next. One result per turn,
-    /// offsets relative to that turn's text.
+    /// Redacts a conversation scanned as a whole: numbers read across turns are found whole
+    /// (the other side's short "okay" or "go on" between the groups does not break them), and
+    /// cues in one turn ("what's the security code?") inform the next. One result per turn,
+    /// offsets relative to that turn's text; masking shows the last four of the whole entity,
+    /// in the turn that ends it.
     pub fn redact_conversation(&self, turns: &[Turn<'_>]) -> Vec<Redaction> {
         let texts: Vec<&str> = turns.iter().map(|t| t.text).collect();
         let mut names = Vec::new();
@@ -292,16 +304,21 @@ impl Redactor {
         let mut offsets = Vec::with_capacity(texts.len());
         let mut tokens = Vec::with_capacity(text.len() / 4);
         let mut base = 0;
+        let mut labeled = false;
         for (i, t) in texts.iter().enumerate() {
             offsets.push(base);
             let first = tokens.len();
-            token::tokenize_into(t, base, u32::try_from(i).unwrap_or(u32::MAX), &mut tokens);
+            labeled |=
+                token::tokenize_into(t, base, u32::try_from(i).unwrap_or(u32::MAX), &mut tokens);
             if texts.len() > 1 {
                 token::mark_ack_turn(&mut tokens[first..], &text, 0);
             }
             base += t.len() + 1;
         }
         let cues = self.inner.lexicon.cues(&text);
+        if texts.len() > 1 || labeled {
+            token::mark_interjections(&mut tokens, &text, &cues, texts.len() > 1);
+        }
         let runs = numbers::number_runs(&tokens, &text);
         let mut scan = Scan {
             text: &text,
@@ -323,11 +340,19 @@ impl Redactor {
             .rev()
             .find(|t| !t.skippable)
             .map(|t| (t.start, t.end));
-        let runs_tail = runs.last().and_then(|r| {
+        // The last number outside the other side's prompts ("next four" is no number).
+        let last_run = runs
+            .iter()
+            .rev()
+            .find(|r| tokens.get(r.first_token).is_some_and(|t| !t.interjection));
+        let runs_tail = last_run.and_then(|r| {
+            let last_turn = tokens.get(r.last_token).map_or(0, |t| t.turn);
             let ends_text = tokens.get(r.last_token + 1..).is_some_and(|rest| {
-                // Trailing joining punctuation ("4111-") still lets the number go on.
+                // Trailing joining punctuation ("4111-") and the other side's "go on" in the
+                // next few turns still let the number go on.
                 rest.iter().all(|t| {
                     t.skippable
+                        || t.interjection && t.turn <= last_turn + 3
                         || matches!(
                             t.kind,
                             token::Kind::Punct(b'-' | b'.' | b',' | b'(' | b')' | 0)
@@ -356,30 +381,71 @@ impl Redactor {
 
     /// Rewrites `text` (which starts at `base` in the scanned text) with `detections`.
     pub(crate) fn render(&self, text: &str, base: usize, detections: &[Detection]) -> Redaction {
-        let spans = spans_for(text, base, detections);
+        // Only masking needs to know the pieces of an entity.
+        let mut pieces = Vec::new();
+        let spans = spans_for(
+            text,
+            base,
+            detections,
+            self.inner.masks.then_some(&mut pieces),
+        );
+        let mut replacements = Vec::with_capacity(spans.len());
         let mut redacted = String::with_capacity(text.len());
         let mut at = 0;
-        for s in &spans {
+        for (k, s) in spans.iter().enumerate() {
             // Spans never overlap (they are merged); should one start inside the last,
             // its rest is still replaced and no original text is written twice.
             if s.end <= at {
+                replacements.push(redacted.len()..redacted.len());
                 continue;
             }
             let start = s.start.max(at);
             redacted.push_str(text.get(at..start).unwrap_or(""));
             let value = text.get(start..s.end).unwrap_or("");
+            let from = redacted.len();
+            let op = self.inner.config.operator(s.entity);
+            let keep = if op == Operator::Mask {
+                mask_keeps(s.entity, value, pieces.get(k).copied().unwrap_or_default())
+            } else {
+                0
+            };
             operator::apply(
-                self.inner.config.operator(s.entity),
+                op,
                 s.entity,
                 value,
+                keep,
                 self.inner.hmac.as_ref(),
                 &mut redacted,
             );
+            replacements.push(from..redacted.len());
             at = s.end;
         }
         redacted.push_str(text.get(at..).unwrap_or(""));
-        Redaction { spans, redacted }
+        Redaction {
+            spans,
+            redacted,
+            replacements,
+        }
     }
+}
+
+/// How many trailing letters and digits masking may leave: the last four of the whole entity,
+/// so none of a piece another piece follows, none of a security code, and none of a value of
+/// four or fewer (keeping its "last four" would keep all of it).
+fn mask_keeps(entity: EntityType, value: &str, piece: Piece) -> usize {
+    if piece.continues || entity == EntityType::CardCvv {
+        return 0;
+    }
+    if !piece.continued
+        && value
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .nth(4)
+            .is_none()
+    {
+        return 0;
+    }
+    4
 }
 
 /// Detections restricted to `[lo, hi)`, clipped to it.
@@ -390,13 +456,24 @@ pub(crate) fn clip(detections: &[Detection], lo: usize, hi: usize) -> Vec<Detect
         .map(|d| Detection {
             start: d.start.max(lo),
             end: d.end.min(hi),
+            // A span cut at a turn's edge is a piece of an entity said over turns.
+            piece: d.piece.union(Piece {
+                continued: d.start < lo,
+                continues: d.end > hi,
+            }),
             ..*d
         })
         .collect()
 }
 
-/// Spans relative to `text` (at `base` in the scanned text), with code point offsets.
-fn spans_for(text: &str, base: usize, detections: &[Detection]) -> Vec<Span> {
+/// Spans relative to `text` (at `base` in the scanned text), with code point offsets; the
+/// place of each in an entity said in pieces goes to `pieces`.
+fn spans_for(
+    text: &str,
+    base: usize,
+    detections: &[Detection],
+    mut pieces: Option<&mut Vec<Piece>>,
+) -> Vec<Span> {
     let ascii = text.is_ascii();
     let mut chars_before = 0;
     let mut counted_to = 0;
@@ -427,6 +504,9 @@ fn spans_for(text: &str, base: usize, detections: &[Detection]) -> Vec<Span> {
             entity: d.entity,
             score: d.score,
         });
+        if let Some(p) = pieces.as_deref_mut() {
+            p.push(d.piece);
+        }
     }
     spans
 }
@@ -443,6 +523,7 @@ pub(crate) fn merge(mut found: Vec<Detection>) -> Vec<Detection> {
                     last.score = d.score;
                 }
                 last.end = last.end.max(d.end);
+                last.piece = last.piece.union(d.piece);
             }
             _ => out.push(d),
         }

@@ -1,6 +1,7 @@
 //! Finds runs of digits however they were written or said: "4111-1111-1111-1111",
 //! "four one one one", "double five", "oh", "forty one eleven", digits one at a time, numbers
-//! broken by "uh" or by the other side saying "okay", and groups read over several turns.
+//! broken by "uh" or by the other side saying "okay" or "go on", groups separated by commas as
+//! speech recognizers write them, and groups read over several turns.
 //! Each run keeps its groups ("chunks") so detectors can judge the grouping and pick out
 //! sub-runs on group boundaries.
 
@@ -196,19 +197,17 @@ fn glue(tokens: &[Token], text: &str, after: usize) -> Option<(usize, u8)> {
             i += 1;
             continue;
         }
+        // The other side's "go on" between two groups: passed over whole.
+        if t.interjection && (t.turn != prev.turn || skipped_label) {
+            i += 1;
+            continue;
+        }
         match t.kind {
             Kind::Punct(c @ (b'-' | b'.' | b')' | b'(' | b',' | 0)) => {
                 if c == 0 && !is_dash_char(t.text(text)) {
                     return None;
                 }
-                // "1,299" is a thousands separator and "12, 2026" a date, not glue;
-                // "4, 1, 1" read out one digit at a time is.
-                if c == b','
-                    && !(tokens
-                        .get(i + 1)
-                        .is_some_and(|n| n.space_before && is_single_digit(n, text))
-                        && is_single_digit(prev, text))
-                {
+                if c == b',' && !comma_joins(prev, tokens.get(i + 1), text) {
                     return None;
                 }
                 puncts += 1;
@@ -234,6 +233,32 @@ fn glue(tokens: &[Token], text: &str, after: usize) -> Option<(usize, u8)> {
         sep = 0;
     }
     Some((i, sep))
+}
+
+/// Does a comma between `prev` and `next` join two groups of one number? "4, 1, 1" read out
+/// one digit at a time, and digit groups as speech recognizers punctuate them ("4539, 1488",
+/// "four five three nine, fourteen eighty eight") do; "1,299" (thousands), "12, 2026" (a date)
+/// and "12, 13, 14" (a list) do not.
+fn comma_joins(prev: &Token, next: Option<&Token>, text: &str) -> bool {
+    let Some(next) = next else {
+        return false;
+    };
+    // "4539, 1488," ending a turn: whether the next turn goes on is decided as without it.
+    if next.turn != prev.turn || next.newline_before {
+        return true;
+    }
+    // Card groups have four to six digits; a thousands group has three.
+    let card_group = |t: &Token| t.kind == Kind::Num && (4..=6).contains(&(t.end - t.start));
+    let spoken = |t: &Token| {
+        matches!(
+            t.lex,
+            Lex::Digit(_) | Lex::Teen(_) | Lex::Tens(_) | Lex::Oh | Lex::Double | Lex::Triple
+        )
+    };
+    card_group(prev) && card_group(next)
+        || next.space_before
+            && (is_single_digit(prev, text) && is_single_digit(next, text)
+                || spoken(prev) && spoken(next))
 }
 
 fn is_single_digit(t: &Token, text: &str) -> bool {

@@ -12,7 +12,10 @@ use crate::EntityType;
 pub enum Operator {
     /// `[CREDIT_CARD]` (the default).
     Replace,
-    /// Every letter and digit but the last four becomes `*`: `**** **** **** 1111`.
+    /// Every letter and digit but the last four becomes `*`: `**** **** **** 1111`. Only the
+    /// last four of a whole entity are kept: the pieces of a card read over several turns are
+    /// masked whole but the last, and a security code or any value of four letters and digits
+    /// or fewer is masked whole.
     Mask,
     /// `[CREDIT_CARD:kbfmoajdgpcelhni]`: a stable pseudonym, HMAC-SHA256 under the configured
     /// key of the type and the value (digits only for numeric types, lowercased otherwise),
@@ -44,10 +47,12 @@ impl std::fmt::Debug for HmacKey {
 }
 
 /// Appends the redacted form of `value` to `out`.
+/// `keep` is how many trailing letters and digits [`Operator::Mask`] may leave (at most four).
 pub(crate) fn apply(
     op: Operator,
     entity: EntityType,
     value: &str,
+    keep: usize,
     key: Option<&hmac::Key>,
     out: &mut String,
 ) {
@@ -62,7 +67,7 @@ pub(crate) fn apply(
                 .chars()
                 .filter(|c| c.is_alphanumeric())
                 .count()
-                .saturating_sub(4);
+                .saturating_sub(keep.min(4));
             let mut seen = 0;
             for c in value.chars() {
                 if c.is_alphanumeric() {

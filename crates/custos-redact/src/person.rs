@@ -487,12 +487,12 @@ pub(crate) fn detect(scan: &mut Scan<'_>) {
     }
     recurring(scan, &mut found);
     for (s, e, score) in found {
-        scan.out.push(crate::detect::Detection {
-            start: s,
-            end: e,
-            entity: EntityType::Person,
+        scan.out.push(crate::detect::Detection::new(
+            s,
+            e,
+            EntityType::Person,
             score,
-        });
+        ));
     }
 }
 

@@ -5,10 +5,11 @@
 //! [`MAX_CONTEXT_BYTES`] of released context, and a bounded list of name words.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 
 use zeroize::Zeroizing;
 
-use crate::detect::Detection;
+use crate::detect::{Detection, Piece};
 use crate::{EntityType, Redactor, Span, clip};
 
 /// Held text beyond which the stream releases anyway (redacting a trailing number whole).
@@ -29,6 +30,8 @@ pub struct Released {
     pub text: String,
     /// Entities in this piece, with offsets into the turn's original text.
     pub spans: Vec<Span>,
+    /// For each span (same order), the byte range of its replacement in `text`.
+    pub replacements: Vec<Range<usize>>,
     /// This piece ends the turn.
     pub turn_complete: bool,
 }
@@ -120,11 +123,13 @@ impl ConversationStream {
             if let Some(tail) = runs_tail {
                 if forced {
                     if tail.digits >= 6 {
+                        // More of the number may follow in a later turn: mask all of it.
                         detections.push(Detection {
-                            start: tail.start,
-                            end: total,
-                            entity: EntityType::CreditCard,
-                            score: 0.3,
+                            piece: Piece {
+                                continued: false,
+                                continues: true,
+                            },
+                            ..Detection::new(tail.start, total, EntityType::CreditCard, 0.3)
                         });
                         // It may overlap a detection inside the number: merge, so no
                         // span starts inside another and nothing is released twice.
@@ -177,6 +182,7 @@ impl ConversationStream {
                     speaker: turn.speaker.clone(),
                     text: rendered.redacted,
                     spans,
+                    replacements: rendered.replacements,
                     turn_complete: complete,
                 });
                 turn.released = hi - base;

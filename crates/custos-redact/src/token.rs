@@ -1,8 +1,9 @@
 //! Splits text into words, digit runs and punctuation with their byte offsets, in one pass,
 //! and marks the tokens that may sit inside a spoken number without ending it: hesitations,
-//! speaker labels ("agent:") and whole turns of the other side acknowledging ("okay", "mhm").
+//! speaker labels ("agent:") and whole turns of the other side acknowledging ("okay", "mhm");
+//! and the other side's short prompts ("go on") a number read in groups may pass over.
 
-use crate::lexicon::{Lex, is_ack_word, lex_word};
+use crate::lexicon::{Cues, Lex, cue, is_ack_word, lex_word};
 
 /// The shape of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +33,9 @@ pub(crate) struct Token {
     pub space_before: bool,
     /// The token may be skipped inside a number (filler, speaker label, acknowledging turn).
     pub skippable: bool,
+    /// The token is part of another speaker's short prompt ("go on", "and the rest?") that a
+    /// number read over several turns may pass over, though it is content for other detectors.
+    pub interjection: bool,
     /// Index of the turn this token belongs to (0 for a single text).
     pub turn: u32,
 }
@@ -47,7 +51,8 @@ impl Token {
 }
 
 /// Tokenizes `text`; offsets are relative to `text` plus `base`, tokens are tagged with `turn`.
-pub(crate) fn tokenize_into(text: &str, base: usize, turn: u32, out: &mut Vec<Token>) {
+/// Returns whether `text` has lines with speaker labels ("agent:").
+pub(crate) fn tokenize_into(text: &str, base: usize, turn: u32, out: &mut Vec<Token>) -> bool {
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut newline = true;
@@ -144,17 +149,18 @@ pub(crate) fn tokenize_into(text: &str, base: usize, turn: u32, out: &mut Vec<To
             newline_before: newline,
             space_before: space,
             skippable: lex == Lex::Filler,
+            interjection: false,
             turn,
         });
         newline = false;
         space = false;
     }
-    mark_speaker_labels(&mut out[first..], text, base);
+    mark_speaker_labels(&mut out[first..], text, base)
 }
 
 /// `agent:` / `caller:` at the start of a line is a speaker label, not content; a labeled
 /// line that only acknowledges ("agent: okay") is skippable like an acknowledging turn.
-fn mark_speaker_labels(tokens: &mut [Token], text: &str, base: usize) {
+fn mark_speaker_labels(tokens: &mut [Token], text: &str, base: usize) -> bool {
     let mut labeled_lines = Vec::new();
     for i in 0..tokens.len() {
         // "Speaker 1:" / "spk 2:": a numbered speaker.
@@ -203,6 +209,7 @@ fn mark_speaker_labels(tokens: &mut [Token], text: &str, base: usize) {
             mark_ack_turn(&mut tokens[from..to], text, base);
         }
     }
+    !labeled_lines.is_empty()
 }
 
 /// Marks every token of `tokens` (one turn) skippable when the turn only acknowledges.
@@ -229,6 +236,116 @@ pub(crate) fn mark_ack_turn(tokens: &mut [Token], text: &str, base: usize) {
             t.skippable = true;
         }
     }
+}
+
+/// Cues in a prompt that ask for another kind of number, so the digits after it are not more
+/// of the number before it ("and the security code?", "and your phone?").
+const OTHER_NUMBER_CUES: u32 = cue::CVV_STRONG
+    | cue::CVV_WEAK
+    | cue::EXPIRY
+    | cue::SSN
+    | cue::PHONE
+    | cue::BANK
+    | cue::ROUTING
+    | cue::BIRTH
+    | cue::NEGATIVE
+    | cue::PO_BOX;
+
+/// The most words an interjection between the groups of a number may have.
+const MAX_INTERJECTION_WORDS: usize = 6;
+
+/// Marks the turns (and the labeled lines of a transcript) that a number read in groups may
+/// pass over: another speaker's short prompt between the groups ("go on", "yes go ahead",
+/// "and the rest?", "next four"), with no digits and no cue asking for another number.
+/// `separate_turns`: `tokens` come from several turns (each its own text).
+pub(crate) fn mark_interjections(
+    tokens: &mut [Token],
+    text: &str,
+    cues: &Cues,
+    separate_turns: bool,
+) {
+    let mut cue_list = cues.iter().peekable();
+    let mut s = 0;
+    while s < tokens.len() {
+        let e = tokens[s + 1..]
+            .iter()
+            .position(|t| t.newline_before)
+            .map_or(tokens.len(), |p| s + 1 + p);
+        let first = &tokens[s];
+        let own_turn = separate_turns && (s == 0 || tokens[s - 1].turn != first.turn);
+        // A speaker label ("agent:") is the only skippable word that starts a line.
+        let labeled = first.skippable && first.kind == Kind::Word && first.lex != Lex::Filler;
+        let (lo, hi) = (first.start, tokens[e - 1].end);
+        let mut other_cue = false;
+        while let Some(c) = cue_list.next_if(|c| c.start < hi) {
+            other_cue |= c.start >= lo && c.kinds & OTHER_NUMBER_CUES != 0;
+        }
+        if (own_turn || labeled) && !other_cue && is_interjection(&tokens[s..e], text) {
+            for t in &mut tokens[s..e] {
+                t.interjection = true;
+            }
+        }
+        s = e;
+    }
+}
+
+/// Short, no digits, and no number words but "next four" / "the last four".
+fn is_interjection(tokens: &[Token], text: &str) -> bool {
+    if tokens.len() > 4 * MAX_INTERJECTION_WORDS {
+        return false;
+    }
+    let mut words = 0;
+    for (k, t) in tokens.iter().enumerate() {
+        if t.skippable {
+            continue;
+        }
+        match t.kind {
+            Kind::Punct(_) => continue,
+            Kind::Word => {}
+            Kind::Num | Kind::OrdinalNum | Kind::Alnum => return false,
+        }
+        words += 1;
+        if words > MAX_INTERJECTION_WORDS {
+            return false;
+        }
+        let next_is_number = tokens.get(k + 1).is_some_and(|n| {
+            n.kind == Kind::Num
+                || matches!(
+                    n.lex,
+                    Lex::Digit(_)
+                        | Lex::Teen(_)
+                        | Lex::Tens(_)
+                        | Lex::Oh
+                        | Lex::Double
+                        | Lex::Triple
+                )
+        });
+        let allowed = match t.lex {
+            Lex::Oh => !next_is_number,
+            Lex::Digit(_) => {
+                !next_is_number
+                    && k.checked_sub(1)
+                        .and_then(|p| tokens.get(p))
+                        .is_some_and(|p| {
+                            matches!(
+                                p.text(text).to_ascii_lowercase().as_str(),
+                                "next" | "last" | "first" | "other" | "remaining" | "final"
+                            )
+                        })
+            }
+            Lex::Teen(_)
+            | Lex::Tens(_)
+            | Lex::Double
+            | Lex::Triple
+            | Lex::Hundred
+            | Lex::Thousand => false,
+            _ => true,
+        };
+        if !allowed {
+            return false;
+        }
+    }
+    true
 }
 
 /// Speaker labels of transcripts ("agent:", "Caller:", "SPEAKER:"); field labels such as

@@ -67,6 +67,14 @@ pub enum Action {
     RevealRawContent,
     /// Redact texts.
     RedactText,
+    /// Read detection alerts.
+    ReadAlerts,
+    /// Acknowledge, resolve and annotate alerts.
+    ManageAlerts,
+    /// Read the detection rules.
+    ReadDetectionRules,
+    /// Change the detection rules.
+    WriteDetectionRules,
     /// Issue a device enrolment code.
     IssueDeviceCode,
     /// List a person's devices.
@@ -101,6 +109,10 @@ impl Action {
             Self::VerifyCustomer => "interaction.verify",
             Self::RevealRawContent => "interaction.reveal_raw",
             Self::RedactText => "text.redact",
+            Self::ReadAlerts => "alert.read",
+            Self::ManageAlerts => "alert.manage",
+            Self::ReadDetectionRules => "detection_rule.read",
+            Self::WriteDetectionRules => "detection_rule.write",
             Self::IssueDeviceCode => "device.issue_code",
             Self::ListDevices => "device.list",
             Self::RevokeDevice => "device.revoke",
@@ -134,6 +146,10 @@ pub enum Resource {
     CardVault,
     /// The redaction engine.
     Redactor,
+    /// The detection alerts.
+    Alerts,
+    /// The detection rules.
+    DetectionRules,
     /// A customer, with the agents and teams that reach them through open interactions.
     Customer {
         /// The customer's id.
@@ -384,6 +400,16 @@ impl Authorizer {
             }
             Resource::Redactor => {
                 let uid = uid("Custos::Redactor", "redactor").map_err(|e| request_error(&e))?;
+                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
+                uid
+            }
+            Resource::Alerts => {
+                let uid = uid("Custos::AlertQueue", "alerts").map_err(|e| request_error(&e))?;
+                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
+                uid
+            }
+            Resource::DetectionRules => {
+                let uid = uid("Custos::RuleSet", "rules").map_err(|e| request_error(&e))?;
                 entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
                 uid
             }

@@ -2,7 +2,8 @@
 //! accounts yet, so the product can be tried at once. Every credential is
 //! random and printed once, to the operator's terminal only. Customers are made
 //! up, with the card networks' published test numbers; each demo agent has open
-//! interactions to work on. Transcripts arrive with the conversations feature.
+//! interactions to work on, each with a call transcript (stored redacted, as any
+//! transcript is: the caller reads a test card number over several turns).
 
 use custos_audit::Actor;
 use custos_auth::role::Role;
@@ -159,6 +160,17 @@ pub async fn seed(state: &AppState) -> Result<DemoReport, AuthError> {
     Ok(report)
 }
 
+/// The demo call: the caller reads a card over three turns, partly as words.
+const DEMO_CALL: &str = r#"{"turns":[
+ {"speaker":"agent","text":"Thank you for calling Northwind, this is your agent, how can I help?","start_ms":0,"end_ms":3200},
+ {"speaker":"caller","text":"Hi, I'd like to pay the balance on my account.","start_ms":3400,"end_ms":6100},
+ {"speaker":"agent","text":"Of course. Go ahead with the card number when you're ready.","start_ms":6300,"end_ms":9000},
+ {"speaker":"caller","text":"It's four five three nine, one four eight eight","start_ms":9200,"end_ms":13000},
+ {"speaker":"agent","text":"Mhm.","start_ms":13100,"end_ms":13500},
+ {"speaker":"caller","text":"0343 6467, expiring oh nine twenty seven.","start_ms":13700,"end_ms":17400},
+ {"speaker":"agent","text":"Thank you, the payment is through.","start_ms":17600,"end_ms":19800}
+]}"#;
+
 /// Creates the demo customers and opens an interaction for each with its agent.
 async fn seed_customers(
     state: &AppState,
@@ -196,12 +208,26 @@ async fn seed_customers(
             .map_err(vault_failed)?;
         report.customers += 1;
         let agent = state.auth().user_named(agent).await?;
-        state
+        let interaction = state
             .vault()
             .open_interaction(actor.clone(), id, &agent, "voice")
             .await
             .map_err(vault_failed)?;
         report.interactions += 1;
+        let call =
+            custos_conversation::parse("application/vnd.custos.turns+json", DEMO_CALL.as_bytes())
+                .map_err(|e| AuthError::Invalid(format!("demo transcript: {e}")))?;
+        let customer = state.vault().load(id).await.map_err(vault_failed)?;
+        crate::conversation::ingest::add_transcript(
+            state,
+            actor.clone(),
+            &interaction,
+            &customer,
+            &call,
+            DEMO_CALL.as_bytes(),
+        )
+        .await
+        .map_err(|e| AuthError::Invalid(format!("demo transcript: {e}")))?;
     }
     Ok(())
 }

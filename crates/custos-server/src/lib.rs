@@ -11,6 +11,7 @@ pub mod config;
 pub mod conversation;
 pub mod datadir;
 pub mod demo;
+pub mod detect;
 pub mod http;
 pub mod keys;
 mod listener;

@@ -77,6 +77,7 @@ pub struct RunningServer {
     audit_task: JoinHandle<()>,
     forwarders: Forwarders,
     sweeper: JoinHandle<()>,
+    detector: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -104,6 +105,7 @@ impl RunningServer {
             tracing::error!(error = %e, "listener task failed");
         }
         let _ = self.sweeper.await;
+        let _ = self.detector.await;
         let audit = self.state.audit();
         let stopping = events::server_stopping(crate::audit::event_time_ms(self.state.clock()));
         if let Err(e) = audit.record(stopping).await {
@@ -175,6 +177,7 @@ pub async fn start(
             &store.backend().to_string(),
         ))
         .await?;
+    let detect_committed = committed_rx.clone();
     let forwarders = sinks.spawn(ForwardContext {
         store: store.clone(),
         audit: audit.clone(),
@@ -220,6 +223,10 @@ pub async fn start(
     );
     let notifier = crate::notify::Notifier::from_config(&config)
         .map_err(|e| StartError::Security(e.to_string()))?;
+    let head = custos_store::AuditStore::audit_head(&store).await?.seq;
+    let detection = crate::detect::Detection::load(&store, head)
+        .await
+        .map_err(|e| StartError::Security(format!("detection rules: {e}")))?;
     let state = AppState::new(
         config,
         store,
@@ -230,6 +237,7 @@ pub async fn start(
         vault,
         redactor,
         notifier,
+        detection,
         clock,
         instance.clone(),
         openapi_json,
@@ -237,6 +245,11 @@ pub async fn start(
     let (shutdown, shutdown_rx) = watch::channel(false);
     let app = http::app(router, state.clone());
     let sweeper = tokio::spawn(sweep_inactive_accounts(state.clone(), shutdown_rx.clone()));
+    let detector = tokio::spawn(crate::detect::run(
+        state.clone(),
+        detect_committed,
+        shutdown_rx.clone(),
+    ));
 
     let task = tokio::spawn(listener::serve(
         listener,
@@ -260,6 +273,7 @@ pub async fn start(
             task,
             audit_task,
             sweeper,
+            detector,
             forwarders,
         },
         StartReport {

@@ -29,6 +29,7 @@ struct Inner {
     vault: VaultService,
     redactor: custos_redact::Redactor,
     notifier: crate::notify::Notifier,
+    detection: crate::detect::Detection,
     clock: Arc<dyn Clock>,
     instance: InstanceInfo,
     metrics: HttpMetrics,
@@ -52,6 +53,7 @@ impl AppState {
         vault: VaultService,
         redactor: custos_redact::Redactor,
         notifier: crate::notify::Notifier,
+        detection: crate::detect::Detection,
         clock: Arc<dyn Clock>,
         instance: InstanceInfo,
         openapi_json: String,
@@ -66,6 +68,7 @@ impl AppState {
             vault,
             redactor,
             notifier,
+            detection,
             clock,
             instance,
             metrics: HttpMetrics::new(),
@@ -102,6 +105,11 @@ impl AppState {
     /// Authorization.
     pub fn authz(&self) -> &Authorizer {
         &self.0.authz
+    }
+
+    /// Detection and response on this node.
+    pub fn detection(&self) -> &crate::detect::Detection {
+        &self.0.detection
     }
 
     /// Outgoing mail and webhooks.

@@ -10,6 +10,7 @@ mod accounts;
 mod audit;
 mod conversation;
 mod database_url;
+mod detection;
 mod error;
 mod instance;
 mod migrations;
@@ -26,6 +27,7 @@ pub use accounts::{
 pub use audit::{AuditAnchor, AuditQuery, AuditStore};
 pub use conversation::{AttemptOutcome, ConversationStore, EntryRecord, VerificationCodeRecord};
 pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
+pub use detection::{AlertNote, AlertRecord, DetectionRuleRecord, DetectionStore};
 pub use error::StoreError;
 pub use instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
 pub use postgres::PgStore;
@@ -558,5 +560,50 @@ impl ConversationStore for Store {
         by: &str,
     ) -> Result<Vec<InteractionRecord>, StoreError> {
         dispatch!(self, s => s.close_idle_interactions(idle_before, now, by).await)
+    }
+}
+
+impl DetectionStore for Store {
+    async fn create_alert(&self, alert: &AlertRecord) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_alert(alert).await)
+    }
+
+    async fn alerts(
+        &self,
+        status: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AlertRecord>, StoreError> {
+        dispatch!(self, s => s.alerts(status, limit).await)
+    }
+
+    async fn alert(&self, id: Uuid) -> Result<Option<AlertRecord>, StoreError> {
+        dispatch!(self, s => s.alert(id).await)
+    }
+
+    async fn update_alert(
+        &self,
+        id: Uuid,
+        status: &str,
+        responses: Option<&str>,
+        by: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.update_alert(id, status, responses, by, now).await)
+    }
+
+    async fn add_alert_note(&self, id: Uuid, note: &AlertNote) -> Result<(), StoreError> {
+        dispatch!(self, s => s.add_alert_note(id, note).await)
+    }
+
+    async fn alert_notes(&self, id: Uuid) -> Result<Vec<AlertNote>, StoreError> {
+        dispatch!(self, s => s.alert_notes(id).await)
+    }
+
+    async fn detection_rules(&self) -> Result<Vec<DetectionRuleRecord>, StoreError> {
+        dispatch!(self, s => s.detection_rules().await)
+    }
+
+    async fn put_detection_rule(&self, rule: &DetectionRuleRecord) -> Result<(), StoreError> {
+        dispatch!(self, s => s.put_detection_rule(rule).await)
     }
 }

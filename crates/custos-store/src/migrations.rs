@@ -23,6 +23,7 @@ const SQLITE: &[Embedded] = &[
     (8, "vault", include_str!("../migrations/sqlite/0008_vault.sql")),
     (9, "devices", include_str!("../migrations/sqlite/0009_devices.sql")),
     (10, "conversations", include_str!("../migrations/sqlite/0010_conversations.sql")),
+    (11, "detection", include_str!("../migrations/sqlite/0011_detection.sql")),
 ];
 
 #[rustfmt::skip]
@@ -37,6 +38,7 @@ const POSTGRES: &[Embedded] = &[
     (8, "vault", include_str!("../migrations/postgres/0008_vault.sql")),
     (9, "devices", include_str!("../migrations/postgres/0009_devices.sql")),
     (10, "conversations", include_str!("../migrations/postgres/0010_conversations.sql")),
+    (11, "detection", include_str!("../migrations/postgres/0011_detection.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

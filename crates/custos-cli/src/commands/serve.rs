@@ -18,7 +18,7 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8443]. Port 0 picks a free port.
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
-    /// Seed a demo contact center (people of every role, customers, interactions)
+    /// Seed a demo contact center (people of every role, customers, interactions, transcripts)
     /// into an empty store. For trying Custos out, never for production.
     #[arg(long)]
     demo: bool,

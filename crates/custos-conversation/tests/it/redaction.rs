@@ -288,7 +288,6 @@ fn hashed_words_carry_the_pseudonym() {
 /// Known gap in custos-redact (reported): an agent's "go on" between the groups of a card
 /// read over several turns stops the groups from being joined ("okay", "mhm", "got it" work).
 #[test]
-#[ignore = "custos-redact does not treat \"go on\" as an acknowledgement turn"]
 fn go_on_between_groups_does_not_break_the_card() {
     let body = r#"[{"speaker":"agent","text":"Can I get the card number, please?"},
         {"speaker":"caller","text":"four five three nine"},{"speaker":"agent","text":"go on"},
@@ -333,7 +332,6 @@ fn masking_never_leaves_a_short_value_whole() {
 /// Known gap in custos-redact (reported): a security code read as words after the agent
 /// asks for it is not found ("It's 731." is).
 #[test]
-#[ignore = "custos-redact does not find a spoken card security code"]
 fn spoken_security_code_is_found() {
     let body = r#"[{"speaker":"agent","text":"and the security code on the back?"},
         {"speaker":"caller","text":"it is seven three one"}]"#;

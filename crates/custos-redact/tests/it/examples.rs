@@ -111,6 +111,16 @@ fn hard_negatives_stay() {
     }
 }
 
+/// Found by the idempotence property: a unit after a card made the phone before it an amount.
+#[test]
+fn a_unit_after_a_card_does_not_hide_the_phone_before_it() {
+    let once = redacted("call me at 555 234 5678 4000000000000002 %");
+    assert_eq!(once, "call me at [PHONE_NUMBER] [CREDIT_CARD] %");
+    assert_eq!(redacted(&once), once);
+    assert_eq!(redacted("that's 25 dollars"), "that's 25 dollars");
+    assert_eq!(redacted("save 555 234 5678 %"), "save 555 234 5678 %");
+}
+
 #[test]
 fn card_security_data_needs_card_context() {
     assert_eq!(
@@ -221,4 +231,288 @@ fn disabled_types_are_left() {
         r.redact("mail a@b.com card 4111111111111111").redacted,
         "mail a@b.com card [CREDIT_CARD]"
     );
+}
+
+fn conversation(r: &Redactor, texts: &[&str]) -> Vec<String> {
+    let turns: Vec<Turn<'_>> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Turn {
+            speaker: if i % 2 == 0 { "agent" } else { "caller" },
+            text,
+        })
+        .collect();
+    r.redact_conversation(&turns)
+        .into_iter()
+        .map(|o| o.redacted)
+        .collect()
+}
+
+fn streamed(r: &Redactor, texts: &[&str]) -> Vec<String> {
+    let mut s = r.stream();
+    let mut pieces = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        pieces.extend(s.push_turn(if i % 2 == 0 { "agent" } else { "caller" }, text));
+    }
+    pieces.extend(s.finish());
+    let mut out = vec![String::new(); texts.len()];
+    for p in pieces {
+        out[p.turn].push_str(&p.text);
+    }
+    out
+}
+
+#[test]
+fn commas_between_digit_groups_join_a_card() {
+    assert_eq!(
+        redacted("card number: 4539, 1488, 0343, 6467"),
+        "card number: [CREDIT_CARD]"
+    );
+    assert_eq!(redacted("it's 4539,1488,0343,6467."), "it's [CREDIT_CARD].");
+    assert_eq!(
+        redacted("Yes, it's 3782, 822463, 10005, thanks"),
+        "Yes, it's [CREDIT_CARD], thanks"
+    );
+    assert_eq!(
+        redacted(
+            "it's four five three nine, fourteen eighty eight, oh three four three, sixty four sixty seven"
+        ),
+        "it's [CREDIT_CARD]"
+    );
+    // Over turns too, commas and all.
+    let out = conversation(
+        &redactor(),
+        &[
+            "card number?",
+            "Yes, it's 4539, 1488,",
+            "okay",
+            "0343, 6467.",
+        ],
+    );
+    assert_eq!(out[1], "Yes, it's [CREDIT_CARD],");
+    assert_eq!(out[3], "[CREDIT_CARD].");
+}
+
+#[test]
+fn commas_in_lists_prices_and_dates_join_nothing() {
+    for text in [
+        "card items 12, 13, 14 and 15",
+        "card charged 1,299.00 and 1,450.00 today",
+        "my card statements for 2021, 2022, 2023 are missing",
+        "On March 12, 2026, 1,204 cards were mailed",
+        "card ending 4821, 4822, 4823",
+        "account 12345, one more thing",
+        // Card-like groups that fail Luhn, out of payment context.
+        "the codes are 1234, 5678, 9012, 3456",
+    ] {
+        assert_eq!(redacted(text), text);
+    }
+    // In payment context they are held to be a card misheard (fail-closed), as without commas.
+    assert_eq!(
+        redacted("card number 1234, 5678, 9012, 3456"),
+        redacted("card number 1234 5678 9012 3456")
+    );
+}
+
+#[test]
+fn masking_shows_the_last_four_of_the_whole_entity() {
+    let r = Redactor::new(RedactorConfig::default().with_default_operator(Operator::Mask)).unwrap();
+    let turns = [
+        "card number please",
+        "4539 1488",
+        "okay",
+        "0343",
+        "mhm",
+        "6467",
+    ];
+    let expected = [
+        "card number please",
+        "**** ****",
+        "okay",
+        "****",
+        "mhm",
+        "6467",
+    ];
+    assert_eq!(conversation(&r, &turns), expected);
+    assert_eq!(streamed(&r, &turns), expected);
+    // Spoken over labeled lines of one text: only the last piece shows anything.
+    let out = r
+        .redact("caller: four five three nine\nagent: okay\ncaller: 1488 0343 6467")
+        .redacted;
+    assert_eq!(
+        out,
+        "caller: **** **** ***** ****\nagent: okay\ncaller: **** **** 6467"
+    );
+    // A card in one piece keeps its last four as before.
+    assert_eq!(
+        r.redact("card 4539 1488 0343 6467").redacted,
+        "card **** **** **** 6467"
+    );
+}
+
+#[test]
+fn masking_never_shows_a_security_code_or_a_short_value() {
+    let r = Redactor::new(RedactorConfig::default().with_default_operator(Operator::Mask)).unwrap();
+    assert_eq!(
+        r.redact("card 4111111111111111 exp 05/27 cvv 731").redacted,
+        "card ************1111 exp **/** cvv ***"
+    );
+    assert_eq!(
+        r.redact("card 4111111111111111 cvv 7315").redacted,
+        "card ************1111 cvv ****"
+    );
+    assert_eq!(
+        r.redact("this is Ann speaking").redacted,
+        "this is *** speaking"
+    );
+    let turns = ["card 4111111111111111", "and the cvv?", "seven three one"];
+    let expected = ["card ************1111", "and the cvv?", "***** ***** ***"];
+    assert_eq!(conversation(&r, &turns), expected);
+    assert_eq!(streamed(&r, &turns), expected);
+}
+
+#[test]
+fn short_prompts_between_groups_do_not_break_the_card() {
+    let r = redactor();
+    for prompt in [
+        "go on",
+        "go ahead",
+        "yes go on",
+        "and the rest?",
+        "continue",
+        "next four",
+        "uh huh",
+        "okay, and the last four?",
+        "got it, keep going please",
+    ] {
+        let turns = [
+            "Can I get the card number, please?",
+            "four five three nine",
+            prompt,
+            "1488 0343",
+            "okay",
+            "6467",
+        ];
+        let expected = [
+            turns[0],
+            "[CREDIT_CARD]",
+            prompt,
+            "[CREDIT_CARD]",
+            "okay",
+            "[CREDIT_CARD]",
+        ];
+        assert_eq!(conversation(&r, &turns), expected, "{prompt}");
+        assert_eq!(streamed(&r, &turns), expected, "{prompt}");
+    }
+    // In a transcript of labeled lines as well.
+    assert_eq!(
+        redacted("caller: four five three nine\nagent: go on\ncaller: 1488 0343 6467"),
+        "caller: [CREDIT_CARD]\nagent: go on\ncaller: [CREDIT_CARD]"
+    );
+}
+
+#[test]
+fn long_turns_and_prompts_for_other_numbers_end_the_number() {
+    let r = redactor();
+    // A prompt for the security code: the card is whole before it, the code is no card digit.
+    let out = conversation(
+        &r,
+        &[
+            "card number please",
+            "4539 1488 0343 6467",
+            "and the security code?",
+            "731",
+        ],
+    );
+    assert_eq!(out[1], "[CREDIT_CARD]");
+    assert_eq!(out[3], "[CARD_CVV]");
+    // Seven words is no interjection: the halves stay apart (neither is a card alone).
+    let out = conversation(
+        &r,
+        &[
+            "what are the two reference numbers",
+            "4539 1488",
+            "right and what is the other one you have",
+            "0343 6467",
+        ],
+    );
+    assert_eq!(out[1], "4539 1488");
+    assert_eq!(out[3], "0343 6467");
+    // A prompt for the phone number: the ZIP before it stays apart.
+    let out = conversation(&r, &["zip?", "94107", "and your phone?", "555 234 5678"]);
+    assert_eq!(out[1], "94107");
+    assert_eq!(out[3], "[PHONE_NUMBER]");
+}
+
+#[test]
+fn spoken_security_code_after_asking_for_it() {
+    let r = redactor();
+    for answer in [
+        "it is seven three one",
+        "It's 731.",
+        "uh seven three one two",
+    ] {
+        let out = conversation(&r, &["and the security code on the back?", answer]);
+        assert!(out[1].contains("[CARD_CVV]"), "{out:?}");
+        assert!(
+            !out[1].contains("seven") && !out[1].contains("731"),
+            "{out:?}"
+        );
+    }
+    // In card context, as a written one would be.
+    let out = conversation(
+        &r,
+        &[
+            "card 4111111111111111",
+            "what's the security code?",
+            "it is seven three one",
+        ],
+    );
+    assert_eq!(out[2], "it is [CARD_CVV]");
+    // Three words after a weak cue with no card anywhere stay: "security code" alone is no card.
+    let out = conversation(
+        &r,
+        &[
+            "what's the security code for the alarm?",
+            "it is seven three one",
+        ],
+    );
+    assert_eq!(out[1], "it is seven three one");
+}
+
+#[test]
+fn replacements_locate_each_span_in_the_output() {
+    let key = HmacKey::new(&[7u8; 32]).unwrap();
+    let config = RedactorConfig::default()
+        .with_operator(EntityType::CreditCard, Operator::Mask)
+        .with_operator(EntityType::EmailAddress, Operator::Hash)
+        .with_operator(EntityType::PhoneNumber, Operator::Remove)
+        .with_hmac_key(key);
+    let r = Redactor::new(config).unwrap();
+    let text = "café card 4111 1111 1111 1234 mail a.b@example.com call 555-234-5678 ok";
+    let out = r.redact(text);
+    assert_eq!(out.replacements.len(), out.spans.len());
+    let pieces: Vec<&str> = out
+        .replacements
+        .iter()
+        .map(|range| &out.redacted[range.clone()])
+        .collect();
+    assert_eq!(pieces[0], "**** **** **** 1234");
+    assert!(pieces[1].starts_with("[EMAIL_ADDRESS:") && pieces[1].ends_with(']'));
+    assert_eq!(pieces[2], "");
+    // Between replacements the output is the input.
+    assert_eq!(
+        &out.redacted[..out.replacements[0].start],
+        &text[..out.spans[0].start]
+    );
+    assert_eq!(
+        &out.redacted[out.replacements[2].end..],
+        &text[out.spans[2].end..]
+    );
+    // The stream gives them for each released piece.
+    let mut s = r.stream();
+    let mut pieces = s.push_turn("caller", "card 4111 1111 1111 1234 thanks");
+    pieces.extend(s.finish());
+    let p = pieces.iter().find(|p| !p.spans.is_empty()).unwrap();
+    assert_eq!(&p.text[p.replacements[0].clone()], "**** **** **** 1234");
 }

@@ -70,8 +70,17 @@ fn fragment() -> impl Strategy<Value = String> {
             ][usize::from(b - b'0')])
             .collect::<Vec<_>>()
             .join(" ")),
+        // Groups punctuated as speech recognizers write them.
+        card().prop_map(|c| c
+            .as_bytes()
+            .chunks(4)
+            .map(|g| String::from_utf8_lossy(g).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")),
         Just("my card number is".to_owned()),
         Just("okay".to_owned()),
+        Just("go on".to_owned()),
+        Just("and the rest?".to_owned()),
         Just("uh".to_owned()),
         Just("security code".to_owned()),
         Just("my name is john smith".to_owned()),
@@ -169,6 +178,78 @@ proptest! {
             for s in &whole[i].spans {
                 prop_assert!(covered[s.start..s.end].iter().all(|c| *c), "turn {} span {:?} of {:?} not redacted by the stream: {:?}", i, s, t.text, text);
             }
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn masking_a_card_read_over_turns_shows_at_most_four_digits(
+        pan in card(),
+        cuts in proptest::collection::btree_set(1usize..16, 1..4),
+        prompts in proptest::collection::vec(
+            prop_oneof![Just("okay"), Just("go on"), Just("mhm"), Just("and the rest?"), Just("next four")],
+            4,
+        ),
+        spoken in any::<bool>(),
+    ) {
+        let r = Redactor::new(
+            RedactorConfig::default().with_default_operator(custos_redact::Operator::Mask),
+        )
+        .unwrap();
+        let word = |b: u8| {
+            ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+                [usize::from(b - b'0')]
+        };
+        let mut bounds = vec![0];
+        bounds.extend(cuts.iter().copied());
+        bounds.push(16);
+        let mut texts = vec!["can i get the card number".to_owned()];
+        for (k, w) in bounds.windows(2).enumerate() {
+            if k > 0 {
+                texts.push(prompts[k].to_owned());
+            }
+            let piece = &pan.as_bytes()[w[0]..w[1]];
+            texts.push(if spoken {
+                piece.iter().map(|b| word(*b)).collect::<Vec<_>>().join(" ")
+            } else {
+                String::from_utf8_lossy(piece).into_owned()
+            });
+        }
+        let turns: Vec<custos_redact::Turn<'_>> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| custos_redact::Turn { speaker: if i % 2 == 0 { "agent" } else { "caller" }, text: t })
+            .collect();
+        // The caller's turns only: the agent's "next four" is no digit of the card.
+        let whole: String = r
+            .redact_conversation(&turns)
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 1)
+            .map(|(_, o)| o.redacted)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut s = r.stream();
+        let mut pieces = Vec::new();
+        for t in &turns {
+            pieces.extend(s.push_turn(t.speaker, t.text));
+        }
+        pieces.extend(s.finish());
+        let streamed: String = pieces
+            .iter()
+            .filter(|p| p.turn % 2 == 1)
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for out in [&whole, &streamed] {
+            // Digits shown, written or spoken (a masked spoken digit keeps no whole word).
+            let shown = out.bytes().filter(u8::is_ascii_digit).count()
+                + out
+                    .split(|c: char| !c.is_ascii_alphabetic())
+                    .filter(|w| (b'0'..=b'9').any(|b| *w == word(b)))
+                    .count();
+            prop_assert!(shown <= 4, "{} digits shown: {:?}", shown, out);
         }
     }
 }

@@ -96,3 +96,33 @@ fn a_plus_before_a_trailing_number_is_held() {
     }
     assert_eq!(first_turn, whole[0].redacted);
 }
+
+/// A labeled "agent: go on" line at the end of a pushed turn: the digits before it are held,
+/// as the whole conversation joins them with the next turn's.
+#[test]
+fn digits_before_a_labeled_prompt_are_held() {
+    let r = Redactor::new(RedactorConfig::default()).unwrap();
+    let turns = [
+        "agent: card number please",
+        "caller: 4539 1488\nagent: go on",
+        "caller: 0343 6467",
+    ];
+    let whole = r.redact_conversation(&turns.map(|text| custos_redact::Turn {
+        speaker: "transcript",
+        text,
+    }));
+    assert_eq!(whole[1].redacted, "caller: [CREDIT_CARD]\nagent: go on");
+    let mut s = r.stream();
+    assert_eq!(s.push_turn("transcript", turns[0]).len(), 1);
+    let out = s.push_turn("transcript", turns[1]);
+    assert!(out.iter().all(|p| !p.text.contains("4539")), "{out:?}");
+    let mut second = out.iter().map(|p| p.text.clone()).collect::<String>();
+    let mut rest = s.push_turn("transcript", turns[2]);
+    rest.extend(s.finish());
+    for p in rest {
+        if p.turn == 1 {
+            second.push_str(&p.text);
+        }
+    }
+    assert_eq!(second, whole[1].redacted);
+}

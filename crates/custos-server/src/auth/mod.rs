@@ -10,6 +10,7 @@
 mod devices;
 pub mod events;
 mod principal;
+mod responses;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};

@@ -25,13 +25,29 @@ pub const SESSION_COOKIE: &str = "__Host-custos_session";
 pub struct ClientIp(pub Option<IpAddr>);
 
 impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = std::convert::Infallible;
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Self(client_address(parts, &state.config().trusted_proxies)))
+        let ip = client_address(parts, &state.config().trusted_proxies);
+        refuse_blocked(state, ip)?;
+        Ok(Self(ip))
+    }
+}
+
+/// Refuses an address a detection response blocked, for as long as it is blocked.
+fn refuse_blocked(state: &AppState, ip: Option<IpAddr>) -> Result<(), ApiError> {
+    match ip {
+        Some(ip) if state.detection().is_blocked(ip, state.clock().unix_now().0) => {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "address_blocked",
+                "Requests from this address are blocked for a while after suspicious activity.",
+            ))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -151,6 +167,7 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ip = client_address(parts, &state.config().trusted_proxies);
+        refuse_blocked(state, ip)?;
         let (token, from_cookie) = match bearer(parts) {
             Some(token) => (token.to_owned(), false),
             None => match session_cookie(parts) {

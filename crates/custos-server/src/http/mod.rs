@@ -2,6 +2,7 @@
 //! Handlers are thin: parse, authorize, call a service, shape the response.
 
 pub mod access_review;
+pub mod alerts;
 pub mod audit_trail;
 pub mod auth;
 pub mod caller;
@@ -67,6 +68,13 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(verification::send))
         .routes(routes!(verification::confirm))
         .routes(routes!(verification::questions))
+        .routes(routes!(alerts::list))
+        .routes(routes!(alerts::read))
+        .routes(routes!(alerts::acknowledge))
+        .routes(routes!(alerts::resolve))
+        .routes(routes!(alerts::add_note))
+        .routes(routes!(alerts::rules, alerts::add_rule))
+        .routes(routes!(alerts::change_rule))
         .routes(routes!(redact::redact))
         .routes(routes!(devices::issue_code))
         .routes(routes!(devices::enrol))

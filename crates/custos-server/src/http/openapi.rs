@@ -25,7 +25,9 @@ use crate::state::AppState;
                                         card tokens; interactions that give agents access"),
         (name = "redaction", description = "Card data and PII found and replaced in text; nothing is stored"),
         (name = "conversations", description = "Messages and transcripts redacted on the way in, muted recordings, \
-                                                customer verification by one-time code or questions")
+                                                customer verification by one-time code or questions"),
+        (name = "detection", description = "Alerts raised by the detection rules over the audit stream, \
+                                            their lifecycle and timeline; the rules")
     ),
     components(schemas(crate::http::error::ErrorBody))
 )]

@@ -103,33 +103,20 @@ impl Notifier {
         sms.post("verification.code", &body).await
     }
 
-    /// Sends an alert to every alert channel configured; the first failure is returned
-    /// after all were tried. `Ok(0)` when none is configured.
-    pub async fn alert(
-        &self,
-        body: &serde_json::Value,
-        subject: &str,
-        text: &str,
-    ) -> Result<usize, NotifyError> {
-        let mut sent = 0;
-        let mut first_error = None;
-        if let Some(hook) = &self.alerts {
-            match hook.post("detection.alert", body).await {
-                Ok(()) => sent += 1,
-                Err(e) => first_error = Some(e),
-            }
-        }
-        if let (Some(mailer), Some(to)) = (&self.mailer, &self.alert_email) {
-            match mailer.send(to, subject, text).await {
-                Ok(()) => sent += 1,
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(sent),
+    /// Posts an alert to the alert webhook.
+    pub async fn alert_webhook(&self, body: &serde_json::Value) -> Result<(), NotifyError> {
+        let hook = self
+            .alerts
+            .as_ref()
+            .ok_or(NotifyError::NotConfigured("the alert webhook"))?;
+        hook.post("detection.alert", body).await
+    }
+
+    /// Mails an alert to `notify.alert_email`.
+    pub async fn alert_mail(&self, subject: &str, text: &str) -> Result<(), NotifyError> {
+        match (&self.mailer, &self.alert_email) {
+            (Some(mailer), Some(to)) => mailer.send(to, subject, text).await,
+            _ => Err(NotifyError::NotConfigured("alert mail")),
         }
     }
 

@@ -197,6 +197,33 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
             Role::SecurityOfficer => 404,
             _ => 403,
         },
+        // Detection: alerts for officers, auditors and admins to read (the id in the
+        // path is no alert: 404), officers to work; rules changed by admins only.
+        ("GET", "/api/v1/alerts" | "/api/v1/detection/rules") => match role {
+            Role::SecurityOfficer | Role::Auditor | Role::Admin => 200,
+            _ => 403,
+        },
+        ("GET", "/api/v1/alerts/{id}") => match role {
+            Role::SecurityOfficer | Role::Auditor | Role::Admin => 404,
+            _ => 403,
+        },
+        (
+            "POST",
+            "/api/v1/alerts/{id}/acknowledge"
+            | "/api/v1/alerts/{id}/resolve"
+            | "/api/v1/alerts/{id}/notes",
+        ) => match role {
+            Role::SecurityOfficer => 404,
+            _ => 403,
+        },
+        ("POST", "/api/v1/detection/rules") => match role {
+            Role::Admin => 201,
+            _ => 403,
+        },
+        ("PUT", "/api/v1/detection/rules/{id}") => match role {
+            Role::Admin => 404,
+            _ => 403,
+        },
         _ => panic!("no row in the authorization matrix for {method} {path}: add one"),
     }
 }
@@ -270,6 +297,16 @@ fn body_for(path: &str, fixture: Option<&VaultFixture>) -> Value {
             serde_json::json!({ "turns": [{ "speaker": "caller", "text": "hello" }] })
         }
         "/api/v1/interactions/{id}/verification" => serde_json::json!({}),
+        "/api/v1/alerts/{id}/acknowledge" | "/api/v1/alerts/{id}/resolve" => serde_json::json!({}),
+        "/api/v1/alerts/{id}/notes" => serde_json::json!({ "text": "looked at it" }),
+        "/api/v1/detection/rules/{id}" => serde_json::json!({ "enabled": true }),
+        // A fresh rule each time (an id may be added once).
+        "/api/v1/detection/rules" => serde_json::json!({
+            "definition": format!(
+                "id = \"m{}\"\ntitle = \"t\"\ndescription = \"d\"\nseverity = \"low\"\nresponses = [\"alert\"]\n[match]\naction = \"matrix.never\"\n[correlate]\nkind = \"none\"\n",
+                uuid::Uuid::new_v4().simple()
+            ),
+        }),
         "/api/v1/interactions/{id}/verification/questions" => {
             serde_json::json!({ "answers": { "date_of_birth": "2000-01-01" } })
         }
@@ -397,7 +434,7 @@ async fn every_route_and_role_gets_the_expected_answer() {
             if let Some(token) = &token {
                 request = request.bearer_auth(token);
             }
-            if method == "POST" {
+            if method == "POST" || method == "PUT" {
                 request = request.json(&body_for(path, fixture.as_ref()));
             }
             let status = request.send().await.unwrap().status().as_u16();

@@ -11,6 +11,7 @@ mod audit_trail;
 mod auth;
 mod authz_matrix;
 mod conversations;
+mod detection;
 mod http_surface;
 mod setup_link;
 mod tls_versions;

@@ -5,5 +5,6 @@
 pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod conversation;
+pub(crate) mod detection;
 pub(crate) mod instance;
 pub(crate) mod vault;

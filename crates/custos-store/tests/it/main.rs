@@ -9,5 +9,6 @@
 mod accounts;
 mod audit;
 mod conversation;
+mod detection;
 mod instance;
 mod vault;

@@ -1,0 +1,117 @@
+//! Detection and response inside the server: the audit stream, as committed, runs
+//! through the `custos-detect` engine (the shipped rule pack plus administrators'
+//! stored changes); each finding becomes an alert and its responses are carried
+//! out — lock the account, end its sessions, block the address, ask for a fresh
+//! second factor, notify — each itself audited.
+//!
+//! The task wakes on every committed audit batch (the writer's commit notifier),
+//! so an event reaches the engine within milliseconds of being durable; a one-second
+//! tick covers other nodes' events on a shared PostgreSQL store, which every node
+//! reads too (each node's engine sees every node's events; docs/design/0007).
+
+pub mod events;
+mod mapping;
+mod respond;
+mod task;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use custos_detect::{Engine, Rule, RuleError, RulePack};
+use custos_store::{DetectionRuleRecord, DetectionStore as _, Store};
+
+pub use respond::respond;
+pub use task::{catch_up, run};
+
+/// The detection state of this node.
+#[derive(Debug)]
+pub struct Detection {
+    engine: Mutex<Engine>,
+    blocked: Mutex<HashMap<IpAddr, i64>>,
+    teams: Mutex<HashMap<String, Option<String>>>,
+    /// The last audit sequence number read; held across a catch-up, so catch-ups
+    /// (the task's and a test's) take turns.
+    cursor: tokio::sync::Mutex<u64>,
+}
+
+/// The number of usernames whose team is remembered before the cache starts over.
+const TEAM_CACHE: usize = 10_000;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Detection {
+    /// The shipped pack with the stored changes applied; reading starts after `head`
+    /// (the audit trail's sequence number now: history is not replayed).
+    pub async fn load(store: &Store, head: u64) -> Result<Self, String> {
+        let pack = RulePack::shipped().map_err(|e| e.to_string())?;
+        let mut engine = Engine::new(pack);
+        let stored = store.detection_rules().await.map_err(|e| e.to_string())?;
+        for record in stored {
+            // A stored rule that no longer validates (a newer format, a bad edit in
+            // the database) is skipped with an error, never half-applied.
+            if let Err(e) = apply(&mut engine, &record) {
+                tracing::error!(rule = %record.id, error = %e, "a stored detection rule was not applied");
+            }
+        }
+        Ok(Self {
+            engine: Mutex::new(engine),
+            blocked: Mutex::new(HashMap::new()),
+            teams: Mutex::new(HashMap::new()),
+            cursor: tokio::sync::Mutex::new(head),
+        })
+    }
+
+    /// Whether `ip` is blocked at `now` (Unix seconds).
+    pub fn is_blocked(&self, ip: IpAddr, now: i64) -> bool {
+        let mut blocked = lock(&self.blocked);
+        match blocked.get(&ip) {
+            Some(until) if *until > now => true,
+            Some(_) => {
+                blocked.remove(&ip);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Blocks `ip` until `until` (Unix seconds).
+    pub fn block(&self, ip: IpAddr, until: i64) {
+        let mut blocked = lock(&self.blocked);
+        let entry = blocked.entry(ip).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+
+    /// The rules in force, as the engine holds them.
+    pub fn rules(&self) -> Vec<Rule> {
+        lock(&self.engine).rules().cloned().collect()
+    }
+
+    /// Validates and applies an administrator's change to the running engine.
+    pub fn apply(&self, record: &DetectionRuleRecord) -> Result<(), RuleError> {
+        apply(&mut lock(&self.engine), record)
+    }
+}
+
+/// Applies a stored change: a definition replaces the shipped rule of its id or is
+/// added; `enabled` is applied on top.
+fn apply(engine: &mut Engine, record: &DetectionRuleRecord) -> Result<(), RuleError> {
+    if !record.definition.trim().is_empty() {
+        let rule = Rule::parse_toml(&record.definition)?;
+        if rule.id().as_str() != record.id {
+            return Err(RuleError::Invalid {
+                rule: record.id.clone(),
+                field: "id".to_owned(),
+                problem: "must be the id the change is stored under".to_owned(),
+            });
+        }
+        if engine.rule(&record.id).is_some() {
+            engine.replace_rule(rule)?;
+        } else {
+            engine.add_rule(rule)?;
+        }
+    }
+    engine.set_enabled(&record.id, record.enabled)
+}
