@@ -224,6 +224,8 @@ pub async fn start(
     let notifier = crate::notify::Notifier::from_config(&config)
         .map_err(|e| StartError::Security(e.to_string()))?;
     let head = custos_store::AuditStore::audit_head(&store).await?.seq;
+    // The writer ends with the last handle (the state), after the listener has drained.
+    let (entry_writer, _) = crate::conversation::writer::EntryWriter::spawn(store.clone());
     let detection = crate::detect::Detection::load(&store, head)
         .await
         .map_err(|e| StartError::Security(format!("detection rules: {e}")))?;
@@ -238,6 +240,7 @@ pub async fn start(
         redactor,
         notifier,
         detection,
+        entry_writer,
         clock,
         instance.clone(),
         openapi_json,
@@ -292,7 +295,8 @@ fn config_fingerprint(config: &Config) -> String {
 
 /// What other nodes and tools may change in the shared store, reloaded into this
 /// node: the vault's keys (a rotation by `custos keys rotate` moves new customers
-/// to the newest KEK) and the policies administrators added elsewhere.
+/// to the newest KEK), the policies administrators added elsewhere, and the
+/// detection rules they changed.
 pub async fn reload_shared_state(state: &AppState) {
     if let Err(e) = state.vault().reload_keys().await {
         tracing::warn!(error = %e, "reloading the vault keys failed");
@@ -306,6 +310,11 @@ pub async fn reload_shared_state(state: &AppState) {
             }
         },
         Err(e) => tracing::warn!(error = %e, "reading the added policies failed"),
+    }
+    match state.detection().reload(state.store()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rules = n, "detection rule changes reloaded"),
+        Err(e) => tracing::warn!(error = %e, "reading the detection rule changes failed"),
     }
 }
 

@@ -30,6 +30,7 @@ struct Inner {
     redactor: custos_redact::Redactor,
     notifier: crate::notify::Notifier,
     detection: crate::detect::Detection,
+    entries: crate::conversation::writer::EntryWriter,
     clock: Arc<dyn Clock>,
     instance: InstanceInfo,
     metrics: HttpMetrics,
@@ -54,6 +55,7 @@ impl AppState {
         redactor: custos_redact::Redactor,
         notifier: crate::notify::Notifier,
         detection: crate::detect::Detection,
+        entries: crate::conversation::writer::EntryWriter,
         clock: Arc<dyn Clock>,
         instance: InstanceInfo,
         openapi_json: String,
@@ -69,6 +71,7 @@ impl AppState {
             redactor,
             notifier,
             detection,
+            entries,
             clock,
             instance,
             metrics: HttpMetrics::new(),
@@ -110,6 +113,11 @@ impl AppState {
     /// Detection and response on this node.
     pub fn detection(&self) -> &crate::detect::Detection {
         &self.0.detection
+    }
+
+    /// The group-committing writer of conversation entries.
+    pub fn entry_writer(&self) -> &crate::conversation::writer::EntryWriter {
+        &self.0.entries
     }
 
     /// Outgoing mail and webhooks.

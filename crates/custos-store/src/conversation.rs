@@ -79,6 +79,21 @@ impl std::fmt::Debug for VerificationCodeRecord {
     }
 }
 
+/// One interaction's append in a batch (see [`ConversationStore::append_batch`]).
+#[derive(Debug, Clone)]
+pub struct EntryAppend {
+    /// The interaction.
+    pub interaction: Uuid,
+    /// New entries, in order; their `seq` is assigned.
+    pub entries: Vec<EntryRecord>,
+    /// Earlier entries' new content.
+    pub rewrite: Vec<(Uuid, String)>,
+    /// The new sealed redaction context, if it changes.
+    pub context: Option<Vec<u8>>,
+    /// Now.
+    pub now: i64,
+}
+
 /// What a verification attempt did to the stored state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptOutcome {
@@ -106,6 +121,13 @@ pub trait ConversationStore {
         context: Option<&[u8]>,
         now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Several appends (as [`Self::append_entries`]) in one transaction, so that one
+    /// durable commit serves them all; per append, whether it was stored (false: its
+    /// interaction is not open, and nothing of it was stored).
+    fn append_batch(
+        &self,
+        appends: &mut [EntryAppend],
+    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
     /// The sealed redaction context of an interaction (the last messages as sent).
     fn redaction_context(
         &self,

@@ -25,7 +25,9 @@ pub use accounts::{
     AccessReviewRecord, AccountStore, DeviceRecord, ServiceTokenRecord, SessionRecord, UserRecord,
 };
 pub use audit::{AuditAnchor, AuditQuery, AuditStore};
-pub use conversation::{AttemptOutcome, ConversationStore, EntryRecord, VerificationCodeRecord};
+pub use conversation::{
+    AttemptOutcome, ConversationStore, EntryAppend, EntryRecord, VerificationCodeRecord,
+};
 pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
 pub use detection::{AlertNote, AlertRecord, DetectionRuleRecord, DetectionStore};
 pub use error::StoreError;
@@ -504,6 +506,10 @@ impl ConversationStore for Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         dispatch!(self, s => s.append_entries(interaction, entries, rewrite, context, now).await)
+    }
+
+    async fn append_batch(&self, appends: &mut [EntryAppend]) -> Result<Vec<bool>, StoreError> {
+        dispatch!(self, s => s.append_batch(appends).await)
     }
 
     async fn redaction_context(&self, interaction: Uuid) -> Result<Option<Vec<u8>>, StoreError> {

@@ -19,7 +19,7 @@ use custos_conversation::{
     redact_chat, redact_transcript,
 };
 use custos_redact::EntityType;
-use custos_store::{ConversationStore as _, EntryRecord, InteractionRecord};
+use custos_store::{ConversationStore as _, EntryAppend, EntryRecord, InteractionRecord};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -178,14 +178,32 @@ fn check_open(state: &AppState, interaction: &InteractionRecord) -> Result<(), C
     }
 }
 
-/// Redacts and stores one message.
+/// Whether storing `message` needs the customer's record (their data key, for the
+/// sealed context or a raw copy; their address, for the red flags). Ordinary chat
+/// does not, and skips loading it.
+pub fn needs_customer(
+    state: &AppState,
+    interaction: &InteractionRecord,
+    message: &IncomingMessage,
+) -> bool {
+    may_hold_number(&message.text)
+        || channel_keeps_raw(state, interaction)
+        || (message.sender != "agent" && message.from_address.is_some())
+}
+
+/// Redacts and stores one message; `customer` must be given when
+/// [`needs_customer`] says so.
 pub async fn add_message(
     state: &AppState,
     actor: Actor,
     interaction: &InteractionRecord,
-    customer: &LoadedCustomer,
+    customer: Option<&LoadedCustomer>,
     message: IncomingMessage,
 ) -> Result<Ingested, ConversationError> {
+    let customer = || {
+        customer
+            .ok_or_else(|| ConversationError::Invalid("the customer record is needed".to_owned()))
+    };
     check_open(state, interaction)?;
     let vault = state.vault();
     let redactor = vault.redactor();
@@ -199,7 +217,7 @@ pub async fn add_message(
         let registered = match message.from_address {
             Some(_) => {
                 vault
-                    .open_for_server(&actor, customer, Field::Email)
+                    .open_for_server(&actor, customer()?, Field::Email)
                     .await?
             }
             None => None,
@@ -235,7 +253,7 @@ pub async fn add_message(
         let plain = vault
             .open_raw(
                 &actor,
-                customer,
+                customer()?,
                 RawBinding::Context(interaction.id),
                 &sealed,
             )
@@ -297,7 +315,7 @@ pub async fn add_message(
         Some(
             vault
                 .seal_raw(
-                    customer,
+                    customer()?,
                     RawBinding::Entry(entry_id),
                     raw.to_string().as_bytes(),
                 )
@@ -320,13 +338,13 @@ pub async fn add_message(
         let plain = zeroize::Zeroizing::new(serde_json::to_vec(&kept).unwrap_or_default());
         Some(
             vault
-                .seal_raw(customer, RawBinding::Context(interaction.id), &plain)
+                .seal_raw(customer()?, RawBinding::Context(interaction.id), &plain)
                 .await?,
         )
     } else {
         None
     };
-    let mut entries = [EntryRecord {
+    let entry = EntryRecord {
         id: entry_id,
         interaction_id: interaction.id,
         seq: 0,
@@ -335,16 +353,17 @@ pub async fn add_message(
         created_by: actor.uid.clone().unwrap_or_default(),
         content: serde_json::to_string(&stored).unwrap_or_default(),
         raw_sealed,
-    }];
+    };
+    let rewritten = rewrite.len();
     let appended = state
-        .store()
-        .append_entries(
-            interaction.id,
-            &mut entries,
-            &rewrite,
-            new_context.as_deref(),
+        .entry_writer()
+        .append(EntryAppend {
+            interaction: interaction.id,
+            entries: vec![entry],
+            rewrite,
+            context: new_context,
             now,
-        )
+        })
         .await?;
     if !appended {
         return Err(ConversationError::Closed);
@@ -364,7 +383,7 @@ pub async fn add_message(
     Ok(Ingested {
         entries: vec![entry_id],
         redacted: counts,
-        earlier_rewritten: rewrite.len(),
+        earlier_rewritten: rewritten,
         risk,
     })
 }
@@ -393,7 +412,7 @@ pub async fn add_transcript(
     } else {
         None
     };
-    let mut entries = [EntryRecord {
+    let entry = EntryRecord {
         id: entry_id,
         interaction_id: interaction.id,
         seq: 0,
@@ -402,12 +421,18 @@ pub async fn add_transcript(
         created_by: actor.uid.clone().unwrap_or_default(),
         content: String::from_utf8(redacted.to_stored_json()).unwrap_or_default(),
         raw_sealed,
-    }];
-    if !state
-        .store()
-        .append_entries(interaction.id, &mut entries, &[], None, now)
-        .await?
-    {
+    };
+    let appended = state
+        .entry_writer()
+        .append(EntryAppend {
+            interaction: interaction.id,
+            entries: vec![entry],
+            rewrite: Vec::new(),
+            context: None,
+            now,
+        })
+        .await?;
+    if !appended {
         return Err(ConversationError::Closed);
     }
     let counts: std::collections::BTreeMap<String, usize> = redacted

@@ -7,6 +7,7 @@ pub mod events;
 pub mod ingest;
 pub mod lifecycle;
 pub mod verification;
+pub mod writer;
 
 use thiserror::Error;
 
@@ -76,4 +77,7 @@ pub enum ConversationError {
     /// The request was refused.
     #[error("{0}")]
     Invalid(String),
+    /// Storage is not available right now.
+    #[error("{0}")]
+    Unavailable(&'static str),
 }

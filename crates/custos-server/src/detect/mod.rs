@@ -30,6 +30,8 @@ pub struct Detection {
     engine: Mutex<Engine>,
     blocked: Mutex<HashMap<IpAddr, i64>>,
     teams: Mutex<HashMap<String, Option<String>>>,
+    /// The stored rule changes in force, by id, with their change time.
+    applied: Mutex<HashMap<String, i64>>,
     /// The last audit sequence number read; held across a catch-up, so catch-ups
     /// (the task's and a test's) take turns.
     cursor: tokio::sync::Mutex<u64>,
@@ -47,21 +49,37 @@ impl Detection {
     /// (the audit trail's sequence number now: history is not replayed).
     pub async fn load(store: &Store, head: u64) -> Result<Self, String> {
         let pack = RulePack::shipped().map_err(|e| e.to_string())?;
-        let mut engine = Engine::new(pack);
-        let stored = store.detection_rules().await.map_err(|e| e.to_string())?;
-        for record in stored {
-            // A stored rule that no longer validates (a newer format, a bad edit in
-            // the database) is skipped with an error, never half-applied.
-            if let Err(e) = apply(&mut engine, &record) {
-                tracing::error!(rule = %record.id, error = %e, "a stored detection rule was not applied");
-            }
-        }
-        Ok(Self {
-            engine: Mutex::new(engine),
+        let detection = Self {
+            engine: Mutex::new(Engine::new(pack)),
             blocked: Mutex::new(HashMap::new()),
             teams: Mutex::new(HashMap::new()),
+            applied: Mutex::new(HashMap::new()),
             cursor: tokio::sync::Mutex::new(head),
-        })
+        };
+        detection.reload(store).await.map_err(|e| e.to_string())?;
+        Ok(detection)
+    }
+
+    /// Applies the stored rule changes made since the last reload (by this node or
+    /// another); returns how many were applied.
+    pub async fn reload(&self, store: &Store) -> Result<usize, custos_store::StoreError> {
+        let stored = store.detection_rules().await?;
+        let mut applied = 0;
+        for record in stored {
+            if lock(&self.applied).get(&record.id) == Some(&record.updated_at) {
+                continue;
+            }
+            // A stored rule that no longer validates (a newer format, a bad edit in
+            // the database) is skipped with an error, never half-applied.
+            match self.apply(&record) {
+                Ok(()) => applied += 1,
+                Err(e) => {
+                    tracing::error!(rule = %record.id, error = %e, "a stored detection rule was not applied");
+                }
+            }
+            lock(&self.applied).insert(record.id.clone(), record.updated_at);
+        }
+        Ok(applied)
     }
 
     /// Whether `ip` is blocked at `now` (Unix seconds).
@@ -91,7 +109,9 @@ impl Detection {
 
     /// Validates and applies an administrator's change to the running engine.
     pub fn apply(&self, record: &DetectionRuleRecord) -> Result<(), RuleError> {
-        apply(&mut lock(&self.engine), record)
+        apply(&mut lock(&self.engine), record)?;
+        lock(&self.applied).insert(record.id.clone(), record.updated_at);
+        Ok(())
     }
 }
 

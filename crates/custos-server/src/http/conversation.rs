@@ -20,7 +20,7 @@ use crate::conversation::ingest::{self, IncomingMessage, Ingested};
 use crate::http::caller::Caller;
 use crate::http::customers::ReasonInput;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::interactions::{authorized, stored_ranges};
+use crate::http::interactions::{authorized_record, stored_ranges};
 use crate::http::vault_body::{self, vault_error};
 use crate::http::verification::conversation_error;
 use crate::state::AppState;
@@ -90,7 +90,7 @@ pub async fn add_message(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let input: MessageInput = vault_body::parse(&body, "a message")?;
-    let (record, _) = authorized(&state, &caller, &id, Action::WriteInteraction).await?;
+    let record = authorized_record(&state, &caller, &id, Action::WriteInteraction).await?;
     let sender = input.sender.trim();
     let problem = if sender.is_empty() || sender.chars().count() > 64 {
         Some("sender must be 1 to 64 characters")
@@ -114,25 +114,32 @@ pub async fn add_message(
         )
         .await);
     }
-    let customer = state
-        .vault()
-        .load(record.customer_id)
-        .await
-        .map_err(vault_error)?;
+    let message = IncomingMessage {
+        sender: sender.to_owned(),
+        text: input.text,
+        subject: input.subject,
+        from_address: input.from,
+        from_name: input.from_name,
+        html: input.html,
+    };
+    let customer = if ingest::needs_customer(&state, &record, &message) {
+        Some(
+            state
+                .vault()
+                .load(record.customer_id)
+                .await
+                .map_err(vault_error)?,
+        )
+    } else {
+        None
+    };
     let ip = caller.ip_text();
     let ingested = ingest::add_message(
         &state,
         caller.principal.actor(ip.as_deref()),
         &record,
-        &customer,
-        IncomingMessage {
-            sender: sender.to_owned(),
-            text: input.text,
-            subject: input.subject,
-            from_address: input.from,
-            from_name: input.from_name,
-            html: input.html,
-        },
+        customer.as_ref(),
+        message,
     )
     .await
     .map_err(conversation_error)?;
@@ -159,7 +166,7 @@ pub async fn add_transcript(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (record, _) = authorized(&state, &caller, &id, Action::WriteInteraction).await?;
+    let record = authorized_record(&state, &caller, &id, Action::WriteInteraction).await?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -225,7 +232,7 @@ pub async fn redact_audio(
         "beep" => custos_conversation::Mute::Beep { hz: 1_000 },
         _ => return Err(invalid("mode must be silence or beep")),
     };
-    let (record, _) = authorized(&state, &caller, &id, Action::ReadInteraction).await?;
+    let record = authorized_record(&state, &caller, &id, Action::ReadInteraction).await?;
     let entries = state
         .store()
         .entries(record.id)
@@ -300,7 +307,7 @@ pub async fn reveal_raw(
         text: request.reason.text,
     };
     state.vault().check_reason(&reason).map_err(vault_error)?;
-    let (record, _) = authorized(&state, &caller, &id, Action::RevealRawContent).await?;
+    let record = authorized_record(&state, &caller, &id, Action::RevealRawContent).await?;
     let not_found = || {
         ApiError::new(
             StatusCode::NOT_FOUND,

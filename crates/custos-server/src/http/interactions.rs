@@ -289,10 +289,26 @@ pub(crate) async fn authorized(
     id: &str,
     action: Action,
 ) -> Result<(InteractionRecord, String), ApiError> {
+    let record = authorized_record(state, caller, id, action).await?;
+    let agent = state
+        .vault()
+        .person(record.agent_id)
+        .await
+        .map(|u| u.username)
+        .unwrap_or_default();
+    Ok((record, agent))
+}
+
+/// The interaction `id` if the caller may do `action` to it (without its agent's name).
+pub(crate) async fn authorized_record(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    action: Action,
+) -> Result<InteractionRecord, ApiError> {
     let id = Uuid::parse_str(id)
         .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such interaction."))?;
-    let vault = state.vault();
-    let record = vault.interaction(id).await.map_err(vault_error)?;
+    let record = state.vault().interaction(id).await.map_err(vault_error)?;
     super::authorize(
         state,
         caller,
@@ -301,12 +317,7 @@ pub(crate) async fn authorized(
         "interaction",
     )
     .await?;
-    let agent = vault
-        .person(record.agent_id)
-        .await
-        .map(|u| u.username)
-        .unwrap_or_default();
-    Ok((record, agent))
+    Ok(record)
 }
 
 /// An interaction, with its redacted messages and transcript.

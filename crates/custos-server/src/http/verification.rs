@@ -18,7 +18,7 @@ use crate::conversation::ConversationError;
 use crate::conversation::verification::{self, CodeSent, Method, Verified};
 use crate::http::caller::Caller;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::interactions::authorized;
+use crate::http::interactions::authorized_record;
 use crate::http::vault_body::{self, vault_error};
 use crate::state::AppState;
 
@@ -97,6 +97,7 @@ pub(crate) fn conversation_error(e: ConversationError) -> ApiError {
         E::Invalid(message) => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", message)
         }
+        E::Unavailable(_) => status(StatusCode::SERVICE_UNAVAILABLE, "unavailable", &e),
     }
 }
 
@@ -135,7 +136,7 @@ pub async fn send(
             })
         })
         .transpose()?;
-    let (record, _) = authorized(&state, &caller, &id, Action::VerifyCustomer).await?;
+    let record = authorized_record(&state, &caller, &id, Action::VerifyCustomer).await?;
     let customer = state
         .vault()
         .load(record.customer_id)
@@ -171,7 +172,7 @@ pub async fn confirm(
     body: Bytes,
 ) -> Result<Json<Verified>, ApiError> {
     let request: ConfirmCode = vault_body::parse(&body, "a code")?;
-    let (record, _) = authorized(&state, &caller, &id, Action::VerifyCustomer).await?;
+    let record = authorized_record(&state, &caller, &id, Action::VerifyCustomer).await?;
     let ip = caller.ip_text();
     verification::confirm_code(
         &state,
@@ -199,7 +200,7 @@ pub async fn questions(
     body: Bytes,
 ) -> Result<Json<Verified>, ApiError> {
     let request: Answers = vault_body::parse(&body, "answers")?;
-    let (record, _) = authorized(&state, &caller, &id, Action::VerifyCustomer).await?;
+    let record = authorized_record(&state, &caller, &id, Action::VerifyCustomer).await?;
     let customer = state
         .vault()
         .load(record.customer_id)

@@ -11,7 +11,9 @@ use custos_testkit::{SmtpSink, TestDatabase, TestServer, WebhookReceiver};
 use serde_json::{Value, json};
 
 use crate::auth::{create_person, get_as, sign_in};
-use crate::vault::{CapturedLog, create_customer, open_interaction, post_as, service_token};
+use crate::vault::{
+    CapturedLog, create_customer, open_interaction, post_as, service_token, trail_text,
+};
 
 /// The sample call's card number in the pieces it is read in, and its code: no
 /// text a person sees may hold one.
@@ -66,23 +68,6 @@ async fn post_raw(
         .send()
         .await
         .unwrap()
-}
-
-async fn trail_text(server: &TestServer) -> String {
-    use custos_store::AuditStore as _;
-    let mut text = String::new();
-    for entry in server
-        .server()
-        .state()
-        .store()
-        .audit_entries(0, 100_000)
-        .await
-        .unwrap()
-    {
-        text.push_str(&String::from_utf8_lossy(&entry.payload));
-        text.push('\n');
-    }
-    text
 }
 
 /// No form of the card anywhere in a body, row or trail.
@@ -566,17 +551,7 @@ async fn codes_for_phones_go_to_a_signed_webhook(db: TestDatabase) {
     let request = hook.next().await;
     let body: Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(body["to"], "+15550102299");
-    let signature = &request.headers["custos-signature"];
-    let t: i64 = signature
-        .split(',')
-        .find_map(|p| p.strip_prefix("t="))
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(
-        signature,
-        &custos_server::notify::signature(secret.as_bytes(), t, &request.body)
-    );
+    crate::detection::assert_signed(&request, secret);
     let message = body["message"].as_str().unwrap();
     let at = message.find("code is ").unwrap() + "code is ".len();
     let code = &message[at..at + 6];
@@ -627,7 +602,54 @@ async fn idle_interactions_close_and_access_ends(db: TestDatabase) {
     server.stop().await;
 }
 
+async fn a_policy_can_require_verification_before_reveals(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let integration = service_token(&server, Role::Integration).await;
+    let (customer, _) = create_customer(&server, &integration, caller()).await;
+    let amy = create_person(&server, "amy", Role::Agent).await;
+    let ada = create_person(&server, "ada", Role::Admin).await;
+    let interaction = open_interaction(&server, &integration, &customer, "amy").await;
+    let ada_token = sign_in(&server, "ada", &ada).await;
+    let added = post_as(
+        &server,
+        "/api/v1/policies",
+        &ada_token,
+        json!({
+            "id": "reveal-needs-verified-customer",
+            "text": "forbid (principal, action == Custos::Action::\"customer.reveal\", resource is Custos::Customer) unless { resource.verified };"
+        }),
+    )
+    .await;
+    assert_eq!(added.status(), 201, "{}", added.text().await.unwrap());
+    let amy_token = sign_in(&server, "amy", &amy).await;
+    let reveal_path = format!("/api/v1/customers/{customer}/reveal");
+    let reveal = || {
+        post_as(
+            &server,
+            &reveal_path,
+            &amy_token,
+            json!({
+                "field": "phone",
+                "interaction_id": interaction,
+                "reason": { "code": "customer_request", "text": "caller asked to confirm" }
+            }),
+        )
+    };
+    assert_eq!(reveal().await.status(), 403, "not verified yet");
+    let verified = post_as(
+        &server,
+        &format!("/api/v1/interactions/{interaction}/verification/questions"),
+        &amy_token,
+        json!({ "answers": { "date_of_birth": "1979-11-02", "postcode": "97205" } }),
+    )
+    .await;
+    assert_eq!(verified.status(), 200);
+    assert_eq!(reveal().await.status(), 200);
+    server.stop().await;
+}
+
 custos_testkit::test_on_both_stores!(
+    a_policy_can_require_verification_before_reveals,
     a_card_read_over_three_turns_leaves_no_trace,
     every_format_is_stored_and_malformed_content_is_refused,
     chat_messages_are_redacted_across_messages_and_flagged,

@@ -19,6 +19,26 @@ async fn detect(server: &TestServer) -> usize {
         .unwrap()
 }
 
+/// The request carries `Custos-Signature: t=…,v1=…` computed with `secret` (and no other).
+pub fn assert_signed(request: &custos_testkit::ReceivedRequest, secret: &str) {
+    let signature = &request.headers["custos-signature"];
+    let t: i64 = signature
+        .split(',')
+        .find_map(|p| p.strip_prefix("t="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        signature,
+        &custos_server::notify::signature(secret.as_bytes(), t, &request.body),
+        "signed with the configured secret"
+    );
+    assert_ne!(
+        signature,
+        &custos_server::notify::signature(b"another-secret-0123456789abcdefghij", t, &request.body)
+    );
+}
+
 async fn alerts(server: &TestServer, token: &str) -> Vec<Value> {
     let list: Value = get_as(server, "/api/v1/alerts", token)
         .await
@@ -201,22 +221,7 @@ async fn refusals_notify_a_signed_webhook(db: TestDatabase) {
     detect(&server).await;
     let request = hook.next().await;
     assert_eq!(request.headers["custos-event"], "detection.alert");
-    let signature = &request.headers["custos-signature"];
-    let t: i64 = signature
-        .split(',')
-        .find_map(|p| p.strip_prefix("t="))
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(
-        signature,
-        &custos_server::notify::signature(secret.as_bytes(), t, &request.body),
-        "signed with the configured secret"
-    );
-    assert_ne!(
-        signature,
-        &custos_server::notify::signature(b"another-secret-0123456789abcdefghij", t, &request.body)
-    );
+    assert_signed(&request, secret);
     let body: Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(body["rule"], "access-without-interaction");
     assert_eq!(body["actor"], "bob");

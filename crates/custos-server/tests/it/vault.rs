@@ -121,7 +121,8 @@ fn reveal_body(field: &str, interaction: &str) -> Value {
     })
 }
 
-async fn trail_text(server: &TestServer) -> String {
+/// Every audit entry's stored payload, one per line.
+pub async fn trail_text(server: &TestServer) -> String {
     let mut text = String::new();
     for entry in server
         .server()

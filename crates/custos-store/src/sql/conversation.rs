@@ -9,7 +9,7 @@ macro_rules! impl_conversation_store {
         use super::$store;
         use crate::StoreError;
         use crate::conversation::{
-            AttemptOutcome, ConversationStore, EntryRecord, VerificationCodeRecord,
+            AttemptOutcome, ConversationStore, EntryAppend, EntryRecord, VerificationCodeRecord,
         };
         use crate::vault::{INTERACTION_COLUMNS, InteractionRecord, InteractionRow, interaction_from_row};
 
@@ -49,68 +49,89 @@ macro_rules! impl_conversation_store {
                 context: Option<&[u8]>,
                 now: i64,
             ) -> Result<bool, StoreError> {
+                let mut batch = [EntryAppend {
+                    interaction,
+                    entries: entries.to_vec(),
+                    rewrite: rewrite.to_vec(),
+                    context: context.map(<[u8]>::to_vec),
+                    now,
+                }];
+                let stored = self.append_batch(&mut batch).await?;
+                for (entry, numbered) in entries.iter_mut().zip(&batch[0].entries) {
+                    entry.seq = numbered.seq;
+                    entry.interaction_id = numbered.interaction_id;
+                }
+                Ok(stored.first().copied().unwrap_or(false))
+            }
+
+            async fn append_batch(&self, appends: &mut [EntryAppend]) -> Result<Vec<bool>, StoreError> {
                 let mut tx = self
                     .pool
                     .begin()
                     .await
                     .map_err(StoreError::query("begin append entries"))?;
-                // Writing first takes the interaction's lock (the row on PostgreSQL,
-                // the database on SQLite), so concurrent appends number in turn.
-                let open = sqlx::query(
-                    "UPDATE interactions SET last_activity_at = $1, \
-                     redaction_context = COALESCE($3, redaction_context) \
-                     WHERE id = $2 AND closed_at IS NULL",
-                )
-                .bind(now)
-                .bind(interaction)
-                .bind(context)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("touch interaction"))?;
-                if open.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                let last: i64 = sqlx::query_scalar(
-                    "SELECT COALESCE(MAX(seq), 0) FROM interaction_entries WHERE interaction_id = $1",
-                )
-                .bind(interaction)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::query("number entries"))?;
-                for (entry, seq) in entries.iter_mut().zip(last + 1..) {
-                    entry.seq = seq;
-                    entry.interaction_id = interaction;
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "INSERT INTO interaction_entries ({ENTRY_COLUMNS}) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                    )))
-                    .bind(entry.id)
-                    .bind(interaction)
-                    .bind(seq)
-                    .bind(&entry.kind)
-                    .bind(entry.created_at)
-                    .bind(&entry.created_by)
-                    .bind(&entry.content)
-                    .bind(&entry.raw_sealed)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query("store entry"))?;
-                }
-                for (id, content) in rewrite {
-                    sqlx::query(
-                        "UPDATE interaction_entries SET content = $1 WHERE id = $2 AND interaction_id = $3",
+                let mut stored = Vec::with_capacity(appends.len());
+                for append in appends.iter_mut() {
+                    // Writing first takes the interaction's lock (the row on PostgreSQL,
+                    // the database on SQLite), so concurrent appends number in turn.
+                    let open = sqlx::query(
+                        "UPDATE interactions SET last_activity_at = $1, \
+                         redaction_context = COALESCE($3, redaction_context) \
+                         WHERE id = $2 AND closed_at IS NULL",
                     )
-                    .bind(content)
-                    .bind(id)
-                    .bind(interaction)
+                    .bind(append.now)
+                    .bind(append.interaction)
+                    .bind(append.context.as_deref())
                     .execute(&mut *tx)
                     .await
-                    .map_err(StoreError::query("redact earlier entry"))?;
+                    .map_err(StoreError::query("touch interaction"))?;
+                    if open.rows_affected() != 1 {
+                        stored.push(false);
+                        continue;
+                    }
+                    let last: i64 = sqlx::query_scalar(
+                        "SELECT COALESCE(MAX(seq), 0) FROM interaction_entries WHERE interaction_id = $1",
+                    )
+                    .bind(append.interaction)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("number entries"))?;
+                    for (entry, seq) in append.entries.iter_mut().zip(last + 1..) {
+                        entry.seq = seq;
+                        entry.interaction_id = append.interaction;
+                        sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "INSERT INTO interaction_entries ({ENTRY_COLUMNS}) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                        )))
+                        .bind(entry.id)
+                        .bind(append.interaction)
+                        .bind(seq)
+                        .bind(&entry.kind)
+                        .bind(entry.created_at)
+                        .bind(&entry.created_by)
+                        .bind(&entry.content)
+                        .bind(&entry.raw_sealed)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::query("store entry"))?;
+                    }
+                    for (id, content) in &append.rewrite {
+                        sqlx::query(
+                            "UPDATE interaction_entries SET content = $1 WHERE id = $2 AND interaction_id = $3",
+                        )
+                        .bind(content)
+                        .bind(id)
+                        .bind(append.interaction)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::query("redact earlier entry"))?;
+                    }
+                    stored.push(true);
                 }
                 tx.commit()
                     .await
                     .map_err(StoreError::query("commit append entries"))?;
-                Ok(true)
+                Ok(stored)
             }
 
             async fn redaction_context(&self, interaction: Uuid) -> Result<Option<Vec<u8>>, StoreError> {
