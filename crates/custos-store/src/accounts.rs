@@ -192,6 +192,17 @@ pub trait AccountStore {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Lifts a lock and clears the failure count.
     fn unlock_user(&self, user: Uuid) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A person's work shift (start and end minute of the UTC day), if one is set.
+    fn user_shift(
+        &self,
+        user: Uuid,
+    ) -> impl Future<Output = Result<Option<(u16, u16)>, StoreError>> + Send;
+    /// Sets (or, with `None`, clears) a person's work shift.
+    fn set_user_shift(
+        &self,
+        user: Uuid,
+        shift: Option<(u16, u16)>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Replaces a person's recovery codes with these (hashes only).
     fn set_recovery_codes(

@@ -242,6 +242,18 @@ impl AccountStore for Store {
         dispatch!(self, s => s.unlock_user(user).await)
     }
 
+    async fn user_shift(&self, user: Uuid) -> Result<Option<(u16, u16)>, StoreError> {
+        dispatch!(self, s => s.user_shift(user).await)
+    }
+
+    async fn set_user_shift(
+        &self,
+        user: Uuid,
+        shift: Option<(u16, u16)>,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_user_shift(user, shift).await)
+    }
+
     async fn set_recovery_codes(&self, user: Uuid, hashes: &[[u8; 32]]) -> Result<(), StoreError> {
         dispatch!(self, s => s.set_recovery_codes(user, hashes).await)
     }

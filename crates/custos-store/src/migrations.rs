@@ -24,6 +24,7 @@ const SQLITE: &[Embedded] = &[
     (9, "devices", include_str!("../migrations/sqlite/0009_devices.sql")),
     (10, "conversations", include_str!("../migrations/sqlite/0010_conversations.sql")),
     (11, "detection", include_str!("../migrations/sqlite/0011_detection.sql")),
+    (12, "shifts", include_str!("../migrations/sqlite/0012_shifts.sql")),
 ];
 
 #[rustfmt::skip]
@@ -39,6 +40,7 @@ const POSTGRES: &[Embedded] = &[
     (9, "devices", include_str!("../migrations/postgres/0009_devices.sql")),
     (10, "conversations", include_str!("../migrations/postgres/0010_conversations.sql")),
     (11, "detection", include_str!("../migrations/postgres/0011_detection.sql")),
+    (12, "shifts", include_str!("../migrations/postgres/0012_shifts.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

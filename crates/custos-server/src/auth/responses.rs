@@ -1,6 +1,6 @@
 //! What automatic responses to a detection do to an account: lock it, end its
 //! sessions, or ask its sessions for a fresh second factor before anything
-//! sensitive. Each is audited with the rule that caused it (OCSF Remediation is
+//! sensitive; and the work shift detection compares activity with. Each is audited with the rule that caused it (OCSF Remediation is
 //! recorded by the caller as well).
 
 use custos_audit::Actor;
@@ -59,6 +59,36 @@ impl AuthService {
             }
         }
         Ok(ended)
+    }
+
+    /// Sets or clears `user`'s work shift (minutes of the UTC day); audited.
+    pub async fn set_shift(
+        &self,
+        actor: Actor,
+        user: &UserRecord,
+        shift: Option<(u16, u16)>,
+    ) -> Result<(), AuthError> {
+        self.store.set_user_shift(user.id, shift).await?;
+        let hhmm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+        let described = shift.map_or_else(
+            || "none".to_owned(),
+            |(start, end)| format!("{}-{}", hhmm(start), hhmm(end)),
+        );
+        self.audit
+            .record(
+                custos_audit::AuditEvent::new(
+                    self.now_ms(),
+                    custos_audit::Activity::ApiUpdate,
+                    "account.shift",
+                    custos_audit::Outcome::Success,
+                    actor,
+                    "Work shift set",
+                )
+                .with_target("user", Some(&user.id.to_string()), None)
+                .with_detail("shift", &described),
+            )
+            .await?;
+        Ok(())
     }
 
     /// Makes every live session of `user` prove a fresh second factor before the

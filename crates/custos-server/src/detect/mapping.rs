@@ -1,4 +1,4 @@
-//! An audit entry as the engine sees it: action, outcome, actor with role and team,
+//! An audit entry as the engine sees it: action, outcome, actor with role, team and shift,
 //! address, device, target and status code — all names and ids, no values.
 
 use custos_audit::{ActorKind, StoredEventV1};
@@ -6,27 +6,31 @@ use custos_detect::DetectEvent;
 use custos_store::{AccountStore as _, Store};
 use time::OffsetDateTime;
 
-use super::{Detection, TEAM_CACHE, lock};
+use super::{Detection, PROFILE_CACHE, Profile, lock};
 
 impl Detection {
-    /// The team of `username`, remembered (teams change rarely; a change is seen
-    /// after the cache starts over or the node restarts).
-    async fn team_of(&self, store: &Store, username: &str) -> Option<String> {
-        if let Some(team) = lock(&self.teams).get(username) {
-            return team.clone();
+    /// The team and shift of `username`, remembered (they change rarely; a change
+    /// through the API is forgotten at once, other changes when the cache starts over).
+    async fn profile_of(&self, store: &Store, username: &str) -> Profile {
+        if let Some(profile) = lock(&self.profiles).get(username) {
+            return profile.clone();
         }
-        let team = store
-            .user_by_name(username)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|u| u.team);
-        let mut teams = lock(&self.teams);
-        if teams.len() >= TEAM_CACHE {
-            teams.clear();
+        let mut profile = Profile::default();
+        if let Ok(Some(user)) = store.user_by_name(username).await {
+            profile.shift = store
+                .user_shift(user.id)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|(start, end)| custos_detect::Shift::new(start, end));
+            profile.team = user.team;
         }
-        teams.insert(username.to_owned(), team.clone());
-        team
+        let mut profiles = lock(&self.profiles);
+        if profiles.len() >= PROFILE_CACHE {
+            profiles.clear();
+        }
+        profiles.insert(username.to_owned(), profile.clone());
+        profile
     }
 
     /// The engine's view of a stored event; `None` for detection's own events
@@ -50,7 +54,9 @@ impl Detection {
         }
         detect.actor_role = event.actor.role.clone();
         if person && let Some(name) = &event.actor.name {
-            detect.actor_team = self.team_of(store, name).await;
+            let profile = self.profile_of(store, name).await;
+            detect.actor_team = profile.team;
+            detect.shift = profile.shift;
         }
         detect.source_ip = event.actor.ip;
         detect.device = event.actor.device;

@@ -29,7 +29,8 @@ pub use task::{catch_up, run};
 pub struct Detection {
     engine: Mutex<Engine>,
     blocked: Mutex<HashMap<IpAddr, i64>>,
-    teams: Mutex<HashMap<String, Option<String>>>,
+    /// Per username: team and work shift (minutes of the UTC day).
+    profiles: Mutex<HashMap<String, Profile>>,
     /// The stored rule changes in force, by id, with their change time.
     applied: Mutex<HashMap<String, i64>>,
     /// The last audit sequence number read; held across a catch-up, so catch-ups
@@ -37,8 +38,15 @@ pub struct Detection {
     cursor: tokio::sync::Mutex<u64>,
 }
 
-/// The number of usernames whose team is remembered before the cache starts over.
-const TEAM_CACHE: usize = 10_000;
+/// The number of usernames whose profile is remembered before the cache starts over.
+const PROFILE_CACHE: usize = 10_000;
+
+/// What the rules need to know of a person beyond the event.
+#[derive(Debug, Clone, Default)]
+struct Profile {
+    team: Option<String>,
+    shift: Option<custos_detect::Shift>,
+}
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -52,7 +60,7 @@ impl Detection {
         let detection = Self {
             engine: Mutex::new(Engine::new(pack)),
             blocked: Mutex::new(HashMap::new()),
-            teams: Mutex::new(HashMap::new()),
+            profiles: Mutex::new(HashMap::new()),
             applied: Mutex::new(HashMap::new()),
             cursor: tokio::sync::Mutex::new(head),
         };
@@ -80,6 +88,11 @@ impl Detection {
             lock(&self.applied).insert(record.id.clone(), record.updated_at);
         }
         Ok(applied)
+    }
+
+    /// Forgets what is cached of `username` (their team or shift changed).
+    pub fn forget(&self, username: &str) {
+        lock(&self.profiles).remove(username);
     }
 
     /// Whether `ip` is blocked at `now` (Unix seconds).

@@ -49,6 +49,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sessions::end_session))
         .routes(routes!(users::unlock))
         .routes(routes!(users::disable))
+        .routes(routes!(users::set_shift))
         .routes(routes!(access_review::report))
         .routes(routes!(access_review::sign_off))
         .routes(routes!(access_review::sign_offs))

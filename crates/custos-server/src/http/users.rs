@@ -1,5 +1,6 @@
-//! Account actions of security officers and administrators: unlock, disable.
-//! Both need a recent second factor (step-up), and nobody acts on their own account.
+//! Account actions of security officers and administrators: unlock, disable, and set
+//! the work shift detection compares activity with. Each needs a recent second factor
+//! (step-up), and nobody acts on their own account.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -91,6 +92,80 @@ pub async fn disable(
         .await
     {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => auth_error(e).into_response(),
+    }
+}
+
+/// A work shift in UTC, `HH:MM` to `HH:MM` (the end may be before the start: the
+/// shift wraps midnight); `null` clears it.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftInput {
+    /// `{"start": "08:00", "end": "17:00"}`, or `null`.
+    pub shift: Option<ShiftTimes>,
+}
+
+/// Start and end of a shift.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftTimes {
+    /// `HH:MM`, UTC.
+    pub start: String,
+    /// `HH:MM`, UTC.
+    pub end: String,
+}
+
+fn minute_of_day(text: &str) -> Option<u16> {
+    let (h, m) = text.split_once(':')?;
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && text.len() == 5).then_some(h * 60 + m)
+}
+
+/// Set or clear a person's work shift: detection flags customer data used outside it.
+#[utoipa::path(put, path = "/api/v1/users/{username}/shift", tag = "auth",
+    params(("username" = String, Path, description = "The account")),
+    request_body = ShiftInput,
+    responses(
+        (status = 204, description = "Set"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not allowed, or a fresh second factor is needed", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 422, description = "Times are not HH:MM", body = ErrorBody)))]
+pub async fn set_shift(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let user = match managed_account(&state, &caller, &username).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let invalid = |m: &str| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", m).into_response()
+    };
+    let Ok(input) = serde_json::from_slice::<ShiftInput>(&body) else {
+        return invalid(
+            "send {\"shift\": {\"start\": \"HH:MM\", \"end\": \"HH:MM\"}} or {\"shift\": null}",
+        );
+    };
+    let shift = match input.shift {
+        None => None,
+        Some(times) => match (minute_of_day(&times.start), minute_of_day(&times.end)) {
+            (Some(start), Some(end)) => Some((start, end)),
+            _ => return invalid("start and end must be HH:MM (UTC)"),
+        },
+    };
+    let ip = caller.ip_text();
+    match state
+        .auth()
+        .set_shift(caller.principal.actor(ip.as_deref()), &user, shift)
+        .await
+    {
+        Ok(()) => {
+            state.detection().forget(&user.username);
+            StatusCode::NO_CONTENT.into_response()
+        }
         Err(e) => auth_error(e).into_response(),
     }
 }

@@ -75,6 +75,13 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
                 403
             }
         }
+        ("PUT", "/api/v1/users/{username}/shift") => {
+            if officer_or_admin {
+                204
+            } else {
+                403
+            }
+        }
         ("POST", "/api/v1/users/{username}/unlock" | "/api/v1/users/{username}/disable") => {
             if officer_or_admin {
                 204
@@ -300,6 +307,9 @@ fn body_for(path: &str, fixture: Option<&VaultFixture>) -> Value {
         "/api/v1/alerts/{id}/acknowledge" | "/api/v1/alerts/{id}/resolve" => serde_json::json!({}),
         "/api/v1/alerts/{id}/notes" => serde_json::json!({ "text": "looked at it" }),
         "/api/v1/detection/rules/{id}" => serde_json::json!({ "enabled": true }),
+        "/api/v1/users/{username}/shift" => {
+            serde_json::json!({ "shift": { "start": "08:00", "end": "17:00" } })
+        }
         // A fresh rule each time (an id may be added once).
         "/api/v1/detection/rules" => serde_json::json!({
             "definition": format!(

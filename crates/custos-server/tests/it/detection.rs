@@ -317,7 +317,61 @@ async fn admins_change_rules_validated_and_audited(db: TestDatabase) {
     server.stop().await;
 }
 
+async fn customer_data_used_outside_the_shift_is_flagged(db: TestDatabase) {
+    // 2026-11-23 03:10 UTC.
+    let night = time::OffsetDateTime::from_unix_timestamp(1_795_403_400).unwrap();
+    let server = TestServer::start_on_at(db, &[], night).await;
+    let integration = service_token(&server, Role::Integration).await;
+    let olga = create_person(&server, "olga", Role::SecurityOfficer).await;
+    let olga_token = sign_in(&server, "olga", &olga).await;
+    let mut readers = Vec::new();
+    for name in ["amy", "bob"] {
+        let secret = create_person(&server, name, Role::Agent).await;
+        readers.push((name, sign_in(&server, name, &secret).await));
+    }
+    // Amy works days; Bob has no shift on record.
+    let set = send(
+        &server,
+        reqwest::Method::PUT,
+        "/api/v1/users/amy/shift",
+        &olga_token,
+        Some(json!({ "shift": { "start": "08:00", "end": "17:00" } })),
+    )
+    .await;
+    assert_eq!(set.status(), 204);
+    let bad = send(
+        &server,
+        reqwest::Method::PUT,
+        "/api/v1/users/bob/shift",
+        &olga_token,
+        Some(json!({ "shift": { "start": "8am", "end": "17:00" } })),
+    )
+    .await;
+    assert_eq!(bad.status(), 422);
+    for (name, token) in &readers {
+        let (id, _) =
+            create_customer(&server, &integration, json!({ "name": "Night Caller" })).await;
+        open_interaction(&server, &integration, &id, name).await;
+        assert_eq!(
+            get_as(&server, &format!("/api/v1/customers/{id}"), token)
+                .await
+                .status(),
+            200
+        );
+    }
+    detect(&server).await;
+    let found = alerts(&server, &olga_token).await;
+    let outside: Vec<&Value> = found
+        .iter()
+        .filter(|a| a["rule"] == "activity-outside-shift")
+        .collect();
+    assert_eq!(outside.len(), 1, "{found:?}");
+    assert_eq!(outside[0]["actor"], "amy");
+    server.stop().await;
+}
+
 custos_testkit::test_on_both_stores!(
+    customer_data_used_outside_the_shift_is_flagged,
     eleven_wrong_passwords_lock_the_account_and_raise_an_alert,
     an_agent_opening_far_more_customers_than_peers_is_signed_out,
     refusals_notify_a_signed_webhook,

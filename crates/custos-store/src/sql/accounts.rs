@@ -185,6 +185,44 @@ macro_rules! impl_account_store {
                 Ok(())
             }
 
+            async fn user_shift(&self, user: Uuid) -> Result<Option<(u16, u16)>, StoreError> {
+                let row: Option<(i64, i64)> = sqlx::query_as(
+                    "SELECT start_minute, end_minute FROM work_shifts WHERE user_id = $1",
+                )
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::query("read shift"))?;
+                row.map(|(start, end)| {
+                    match (u16::try_from(start), u16::try_from(end)) {
+                        (Ok(start), Ok(end)) if start < 1440 && end < 1440 => Ok((start, end)),
+                        _ => Err(StoreError::Corrupt("a work shift out of range")),
+                    }
+                })
+                .transpose()
+            }
+
+            async fn set_user_shift(&self, user: Uuid, shift: Option<(u16, u16)>) -> Result<(), StoreError> {
+                match shift {
+                    Some((start, end)) => sqlx::query(
+                        "INSERT INTO work_shifts (user_id, start_minute, end_minute) VALUES ($1, $2, $3) \
+                         ON CONFLICT (user_id) DO UPDATE SET start_minute = excluded.start_minute, \
+                         end_minute = excluded.end_minute",
+                    )
+                    .bind(user)
+                    .bind(i64::from(start))
+                    .bind(i64::from(end))
+                    .execute(&self.pool)
+                    .await,
+                    None => sqlx::query("DELETE FROM work_shifts WHERE user_id = $1")
+                        .bind(user)
+                        .execute(&self.pool)
+                        .await,
+                }
+                .map_err(StoreError::query("set shift"))?;
+                Ok(())
+            }
+
             async fn set_recovery_codes(&self, user: Uuid, hashes: &[[u8; 32]]) -> Result<(), StoreError> {
                 let mut tx = self
                     .pool

@@ -1,7 +1,7 @@
-//! Detection storage: alerts with their lifecycle and notes, and administrators'
-//! rule changes replacing earlier ones.
+//! Detection storage: alerts with their lifecycle and notes, administrators' rule
+//! changes replacing earlier ones, and the work shifts activity is compared with.
 
-use custos_store::{AlertNote, AlertRecord, DetectionRuleRecord, DetectionStore};
+use custos_store::{AccountStore, AlertNote, AlertRecord, DetectionRuleRecord, DetectionStore};
 use custos_testkit::TestDatabase;
 use uuid::Uuid;
 
@@ -103,7 +103,31 @@ async fn rule_changes_replace_earlier_ones(db: TestDatabase) {
     db.cleanup().await;
 }
 
+async fn work_shifts_are_set_replaced_and_cleared(db: TestDatabase) {
+    let store = db.open().await;
+    let agent = crate::vault::interaction_fixture(&store).await.agent_id;
+    assert_eq!(store.user_shift(agent).await.unwrap(), None);
+    store
+        .set_user_shift(agent, Some((480, 1020)))
+        .await
+        .unwrap();
+    store
+        .set_user_shift(agent, Some((1320, 360)))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user_shift(agent).await.unwrap(),
+        Some((1320, 360)),
+        "wraps midnight"
+    );
+    store.set_user_shift(agent, None).await.unwrap();
+    assert_eq!(store.user_shift(agent).await.unwrap(), None);
+    store.close().await;
+    db.cleanup().await;
+}
+
 custos_testkit::test_on_both_stores!(
+    work_shifts_are_set_replaced_and_cleared,
     alerts_move_through_their_lifecycle,
     rule_changes_replace_earlier_ones,
 );
