@@ -80,6 +80,23 @@ async fn attack(db: TestDatabase, attack: &str, first_bad: u64) {
         out.contains(&format!("first bad sequence number {first_bad}\n")),
         "{out}"
     );
+    // The finding is recorded in the trail itself, where detection watches for it
+    // (unless the attack left no room for it: an inserted entry takes its number).
+    let store = installation.database.open().await;
+    let entries = custos_store::AuditStore::audit_entries(&store, 0, 10_000)
+        .await
+        .unwrap();
+    store.close().await;
+    let recorded = entries.iter().any(|e| {
+        let text = String::from_utf8_lossy(&e.payload);
+        text.contains("\"audit.verify\"")
+            && text.contains("\"failure\"")
+            && text.contains(&format!("\"first_bad_seq\":\"{first_bad}\""))
+    });
+    assert!(
+        recorded || first_bad == 12,
+        "the failed verification is in the trail"
+    );
     installation.cleanup().await;
 }
 

@@ -38,6 +38,41 @@ pub fn server_stopping(time_ms: i64) -> AuditEvent {
     .with_target("server", None, None)
 }
 
+/// A verification of the trail ran (`custos audit verify` against the store): intact,
+/// or tampered with the first bad sequence number. Detection alerts on a failure.
+pub fn trail_verified(
+    time_ms: i64,
+    operator: &str,
+    intact: bool,
+    first_bad: Option<u64>,
+) -> AuditEvent {
+    let event = AuditEvent::new(
+        time_ms,
+        Activity::EntityRead,
+        "audit.verify",
+        if intact {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        },
+        Actor {
+            name: Some(operator.to_owned()),
+            ..Actor::system()
+        },
+        if intact {
+            "Audit trail verified intact"
+        } else {
+            "Audit trail verification found tampering"
+        },
+    )
+    .with_target("audit_trail", None, None)
+    .with_status_detail(if intact { "intact" } else { "tampered" });
+    match first_bad {
+        Some(seq) => event.with_detail("first_bad_seq", &seq.to_string()),
+        None => event,
+    }
+}
+
 /// An operator is exporting the trail with the command line.
 pub fn trail_exported(
     time_ms: i64,

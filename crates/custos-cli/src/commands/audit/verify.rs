@@ -8,11 +8,12 @@ use clap::Args;
 use custos_audit::{
     AuditVerifyingKey, BundleError, ChainHead, ChainVerifier, Report, SignedCheckpoint, read_bundle,
 };
+use custos_server::audit::events;
 use custos_server::datadir::DataDir;
 use custos_server::keys;
 use custos_store::{AuditAnchor, AuditStore, StoreError};
 
-use super::{Opened, PAGE, open, parse_checkpoints, witness_checkpoints};
+use super::{Opened, PAGE, open, operator, parse_checkpoints, record, witness_checkpoints};
 use crate::commands::{EXIT_CANNOT_CHECK, StoreArgs};
 
 /// Arguments of `audit verify`.
@@ -74,6 +75,16 @@ fn load_key(args: &VerifyArgs, data_dir: &std::path::Path) -> Result<AuditVerify
     keys::load_audit_public_key(&path).map_err(|e| Outcome::CannotCheck(e.to_string()))
 }
 
+/// The sequence number in a "first bad sequence number N" report.
+fn first_bad_seq(report: &str) -> Option<u64> {
+    report
+        .strip_prefix("first bad sequence number ")?
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
 fn report_outcome(report: Report, source: &str) -> Outcome {
     match report.finding {
         None => Outcome::Intact(format!(
@@ -96,6 +107,22 @@ async fn verify_store(args: &VerifyArgs) -> Outcome {
         Err(e) => return Outcome::CannotCheck(e),
     };
     let outcome = verify_opened(args, &opened).await;
+    // The result goes into the trail itself, where detection watches for a failure
+    // (PCI DSS 10.7). A run that could not check anything records nothing; a run that
+    // cannot record (no private keys here, a read-only copy) still reports its result.
+    let verdict = match &outcome {
+        Outcome::Intact(_) => Some((true, None)),
+        Outcome::Tampered(what) => Some((false, first_bad_seq(what))),
+        Outcome::CannotCheck(_) => None,
+    };
+    if let Some((intact, first_bad)) = verdict
+        && let Err(e) = record(&opened, |now| {
+            events::trail_verified(now, &operator(), intact, first_bad)
+        })
+        .await
+    {
+        eprintln!("custos: the verification was not recorded: {e}");
+    }
     opened.store.close().await;
     outcome
 }
