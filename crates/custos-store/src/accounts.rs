@@ -192,6 +192,13 @@ pub trait AccountStore {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Lifts a lock and clears the failure count.
     fn unlock_user(&self, user: Uuid) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Replaces the stored hash of the *same* password (stronger parameters after a
+    /// rehash at sign-in); unlike a change, it adds nothing to the history.
+    fn rehash_password(
+        &self,
+        user: Uuid,
+        hash: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// A person's work shift (start and end minute of the UTC day), if one is set.
     fn user_shift(
         &self,

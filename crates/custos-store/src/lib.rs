@@ -242,6 +242,10 @@ impl AccountStore for Store {
         dispatch!(self, s => s.unlock_user(user).await)
     }
 
+    async fn rehash_password(&self, user: Uuid, hash: &str) -> Result<(), StoreError> {
+        dispatch!(self, s => s.rehash_password(user, hash).await)
+    }
+
     async fn user_shift(&self, user: Uuid) -> Result<Option<(u16, u16)>, StoreError> {
         dispatch!(self, s => s.user_shift(user).await)
     }

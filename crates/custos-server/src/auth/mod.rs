@@ -9,6 +9,7 @@
 
 mod devices;
 pub mod events;
+mod password_change;
 mod principal;
 mod responses;
 
@@ -441,7 +442,7 @@ impl AuthService {
                     // Parameters were raised since this hash was made: store a stronger
                     // hash of the same password. Best effort; the sign-in does not depend on it.
                     if let Ok(stronger) = self.hash(rehash_source).await {
-                        let _ = self.store.set_password(user.id, &stronger.0, now).await;
+                        let _ = self.store.rehash_password(user.id, &stronger.0).await;
                     }
                 }
                 let (token, hash) =

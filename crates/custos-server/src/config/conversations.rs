@@ -14,8 +14,6 @@ use serde::Deserialize;
 pub struct ConversationsSection {
     /// Channels (`voice`, `chat`, `email`) whose raw content is kept, sealed.
     pub keep_raw: Option<Vec<String>>,
-    /// Roles that may reveal a kept raw copy (with a reason).
-    pub raw_reveal_roles: Option<Vec<String>>,
     /// Seconds without activity after which an interaction is closed.
     pub idle_close_secs: Option<u64>,
 }
@@ -39,13 +37,12 @@ pub struct VerificationSection {
     pub max_failures: Option<u32>,
 }
 
-/// The conversations' runtime settings.
+/// The conversations' runtime settings. Who may reveal a kept raw copy is the
+/// policy's to say (Cedar action `interaction.reveal_raw`), not configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversationsConfig {
     /// Channels whose raw content is kept, sealed under the customer's data key.
     pub keep_raw: Vec<String>,
-    /// Roles that may reveal a kept raw copy.
-    pub raw_reveal_roles: Vec<custos_auth::role::Role>,
     /// Idle time after which an interaction closes.
     pub idle_close: Duration,
 }
@@ -84,18 +81,6 @@ pub(super) fn validate_conversations(
             ));
         }
     }
-    let mut raw_reveal_roles = Vec::new();
-    for name in section
-        .raw_reveal_roles
-        .unwrap_or_else(|| vec!["security_officer".to_owned()])
-    {
-        match name.parse::<custos_auth::role::Role>() {
-            Ok(role) if role.is_person() => raw_reveal_roles.push(role),
-            _ => problems.push(format!(
-                "conversations.raw_reveal_roles: `{name}` is not a person role"
-            )),
-        }
-    }
     let idle = section.idle_close_secs.unwrap_or(7_200);
     if !(60..=7 * 86_400).contains(&idle) {
         problems.push(
@@ -104,7 +89,6 @@ pub(super) fn validate_conversations(
     }
     ConversationsConfig {
         keep_raw,
-        raw_reveal_roles,
         idle_close: Duration::from_secs(idle),
     }
 }

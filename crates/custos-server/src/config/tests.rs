@@ -350,3 +350,81 @@ fn networks_per_role_from_file_and_environment() {
         assert!(err.contains("auth.allowed_networks"), "{bad}: {err}");
     }
 }
+
+#[test]
+fn webhooks_need_https_and_a_secret_that_is_never_shown() {
+    let secret = "hmac-secret-for-webhooks-0123456789ab";
+    let config = load_text(
+        &format!(
+            "[notify]\nsms_webhook_url = \"https://sms.example.com/send\"\n\
+             alert_webhook_url = \"http://127.0.0.1:9000/hook\"\nwebhook_secret = \"{secret}\"\n"
+        ),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        config.notify.sms_webhook.as_ref().map(|w| w.host()),
+        Some("sms.example.com")
+    );
+    let shown = format!("{}\n{config:?}", config.describe());
+    assert!(!shown.contains(secret), "{shown}");
+    for (text, key) in [
+        (
+            "sms_webhook_url = \"http://sms.example.com/send\"",
+            "notify.sms_webhook_url",
+        ),
+        (
+            "alert_webhook_url = \"https://u:p@hooks.example.com/x\"",
+            "notify.alert_webhook_url",
+        ),
+        (
+            "sms_webhook_url = \"https://sms.example.com/send\"",
+            "notify.webhook_secret",
+        ),
+        ("webhook_secret = \"short\"", "notify.webhook_secret"),
+        ("alert_email = \"soc@example.com\"", "notify.alert_email"),
+    ] {
+        let err = load_text(&format!("[notify]\n{text}\n"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{text}: {err}");
+    }
+}
+
+#[test]
+fn conversation_and_verification_settings_are_bounded() {
+    let config = load_text("", &[]).unwrap();
+    assert!(
+        config.conversations.keep_raw.is_empty(),
+        "raw content is dropped by default"
+    );
+    assert_eq!(config.conversations.idle_close, Duration::from_secs(7_200));
+    assert_eq!(config.verification.code_ttl, Duration::from_secs(300));
+    assert_eq!(config.verification.max_attempts, 5);
+    assert_eq!(config.verification.questions, ["date_of_birth", "postcode"]);
+    for (text, key) in [
+        (
+            "[conversations]\nkeep_raw = [\"fax\"]",
+            "conversations.keep_raw",
+        ),
+        (
+            "[conversations]\nidle_close_secs = 10",
+            "conversations.idle_close_secs",
+        ),
+        (
+            "[verification]\ncode_ttl_secs = 3600",
+            "verification.code_ttl_secs",
+        ),
+        (
+            "[verification]\nmax_attempts = 0",
+            "verification.max_attempts",
+        ),
+        (
+            "[verification]\nquestions = [\"mothers_maiden_name\"]",
+            "verification.questions",
+        ),
+    ] {
+        let err = load_text(text, &[]).unwrap_err().to_string();
+        assert!(err.contains(key), "{text}: {err}");
+    }
+}

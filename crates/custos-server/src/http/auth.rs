@@ -342,3 +342,80 @@ pub async fn step_up_totp(
         Err(e) => auth_error_response(e),
     }
 }
+
+/// A password change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    /// The password now.
+    #[schema(value_type = String)]
+    pub current_password: SecretString,
+    /// The new one: 12 to 256 characters, a letter and a digit, not common, none of
+    /// the last four.
+    #[schema(value_type = String)]
+    pub new_password: SecretString,
+}
+
+/// The result of a password change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordChanged {
+    /// The caller's other sessions, ended.
+    pub other_sessions_ended: usize,
+}
+
+/// Change your own password, within 15 minutes of a second factor; your other
+/// sessions end. A wrong current password counts toward the lockout.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChangeRequest,
+    responses(
+        (status = 200, description = "Changed", body = PasswordChanged),
+        (status = 401, description = "Not signed in, or the current password is wrong", body = ErrorBody),
+        (status = 403, description = "A fresh second factor is needed (`step_up_required`), or not a session", body = ErrorBody),
+        (status = 422, description = "The new password is refused (`weak_password`), e.g. one of the last four", body = ErrorBody),
+        (status = 423, description = "Locked", body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Response {
+    let Principal::Person(person) = &caller.principal else {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_a_session",
+            "Service tokens have no password.",
+        )
+        .into_response();
+    };
+    // Parsed here: axum's rejection could quote the body, which holds passwords.
+    let Ok(request) = serde_json::from_slice::<PasswordChangeRequest>(&body) else {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "Send {\"current_password\": …, \"new_password\": …}.",
+        )
+        .into_response();
+    };
+    if !state.auth().mfa_fresh(&caller.principal) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "step_up_required",
+            "Confirm with a fresh code first: POST /api/v1/auth/step-up/totp.",
+        )
+        .into_response();
+    }
+    match state
+        .auth()
+        .change_password(
+            person,
+            request.current_password,
+            request.new_password,
+            caller.ip,
+        )
+        .await
+    {
+        Ok(ended) => Json(PasswordChanged {
+            other_sessions_ended: ended,
+        })
+        .into_response(),
+        Err(e) => auth_error_response(e),
+    }
+}

@@ -42,6 +42,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::mfa_recovery))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
         .routes(routes!(audit_trail::list_events))
         .routes(routes!(setup::redeem))
         .routes(routes!(auth::step_up_totp))

@@ -11,6 +11,8 @@ use custos_testkit::{TestDatabase, TestServer};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 
+use crate::vault::trail_text;
+
 pub const PASSWORD: &str = "violet-kettle-47-harbor";
 
 /// A person of team "billing" created through the auth service; returns their TOTP
@@ -1041,7 +1043,105 @@ async fn a_session_is_refused_once_its_network_is_not_allowed(db: TestDatabase) 
     strict.stop().await;
 }
 
+async fn people_change_their_password_but_not_to_a_recent_one(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let secret = create_person(&server, "amy", Role::Agent).await;
+    let session = sign_in(&server, "amy", &secret).await;
+    server.clock().advance(time::Duration::seconds(31));
+    let other = sign_in(&server, "amy", &secret).await;
+    let change = |current: &str, new: &str| {
+        let body = json!({ "current_password": current, "new_password": new });
+        let session = session.clone();
+        let server = &server;
+        async move {
+            let answer = server
+                .client()
+                .post(server.url("/api/v1/me/password"))
+                .bearer_auth(&session)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = answer.status().as_u16();
+            let body: Value = answer.json().await.unwrap_or(Value::Null);
+            (status, body)
+        }
+    };
+    let passwords = [
+        "amber-falcon-93-river",
+        "copper-lantern-58-meadow",
+        "silent-orchid-71-harbor",
+        "velvet-canyon-26-summit",
+    ];
+    let (status, body) = change("not-the-password-12", passwords[0]).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("invalid_credentials"))
+    );
+    let (status, body) = change(PASSWORD, PASSWORD).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("weak_password")),
+        "the current one"
+    );
+    let (status, body) = change(PASSWORD, "password12345").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("weak_password")),
+        "too common"
+    );
+
+    let (status, body) = change(PASSWORD, passwords[0]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["other_sessions_ended"], 1);
+    assert_eq!(
+        get_as(&server, "/api/v1/me", &other).await.status(),
+        401,
+        "the other session ended"
+    );
+    assert_eq!(
+        get_as(&server, "/api/v1/me", &session).await.status(),
+        200,
+        "this one stays"
+    );
+    assert_eq!(change(passwords[0], passwords[1]).await.0, 200);
+    assert_eq!(change(passwords[1], passwords[2]).await.0, 200);
+    // The last four: the current one and the three before it, the original among them.
+    for recent in [PASSWORD, passwords[0], passwords[1], passwords[2]] {
+        let (status, body) = change(passwords[2], recent).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("weak_password")),
+            "{recent}"
+        );
+    }
+    assert_eq!(change(passwords[2], passwords[3]).await.0, 200);
+    let (status, body) = change(passwords[3], PASSWORD).await;
+    assert_eq!(status, 200, "the fifth-latest may come back: {body}");
+
+    // A stale second factor: step up first.
+    server.clock().advance(time::Duration::minutes(10));
+    assert_eq!(get_as(&server, "/api/v1/me", &session).await.status(), 200);
+    server.clock().advance(time::Duration::minutes(6));
+    let (status, body) = change(PASSWORD, passwords[3]).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("step_up_required"))
+    );
+
+    // The new password signs in; the trail has every change and refusal, no password.
+    let trail = trail_text(&server).await;
+    assert_eq!(trail.matches("\"account.password_change\"").count(), 11);
+    for p in passwords {
+        assert!(!trail.contains(p), "no password in the trail");
+    }
+    server.clock().advance(time::Duration::seconds(31));
+    assert!(!sign_in(&server, "amy", &secret).await.is_empty());
+    server.stop().await;
+}
+
 custos_testkit::test_on_both_stores!(
+    people_change_their_password_but_not_to_a_recent_one,
     a_person_signs_in_with_totp_once,
     unknown_users_and_wrong_passwords_get_one_answer,
     ten_failures_lock_the_account_even_against_the_right_password,

@@ -185,6 +185,16 @@ macro_rules! impl_account_store {
                 Ok(())
             }
 
+            async fn rehash_password(&self, user: Uuid, hash: &str) -> Result<(), StoreError> {
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(hash)
+                    .bind(user)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::query("rehash password"))?;
+                Ok(())
+            }
+
             async fn user_shift(&self, user: Uuid) -> Result<Option<(u16, u16)>, StoreError> {
                 let row: Option<(i64, i64)> = sqlx::query_as(
                     "SELECT start_minute, end_minute FROM work_shifts WHERE user_id = $1",
