@@ -277,26 +277,7 @@ pub async fn confirm_code(
             }
         }
     };
-    state
-        .audit()
-        .record(events::verification_attempted(
-            event_time_ms(state.clock()),
-            actor,
-            interaction.id,
-            interaction.customer_id,
-            &latest.method,
-            if result.is_ok() {
-                Outcome::Success
-            } else {
-                Outcome::Failure
-            },
-            status,
-        ))
-        .await?;
-    result.map(|()| Verified {
-        verified: true,
-        method: latest.method,
-    })
+    conclude(state, actor, interaction, latest.method, result, status).await
 }
 
 /// Normalizes an answer for comparison: letters and digits only, lowercased.
@@ -401,6 +382,26 @@ pub async fn answer_questions(
         AttemptOutcome::Counted => (Err(ConversationError::WrongAnswers), "wrong_answers"),
         AttemptOutcome::Refused => (Err(ConversationError::Closed), "interaction_closed"),
     };
+    conclude(
+        state,
+        actor,
+        interaction,
+        "questions".to_owned(),
+        result,
+        status,
+    )
+    .await
+}
+
+/// Records a verification attempt with its outcome, then answers it.
+async fn conclude(
+    state: &AppState,
+    actor: Actor,
+    interaction: &InteractionRecord,
+    method: String,
+    result: Result<(), ConversationError>,
+    status: &str,
+) -> Result<Verified, ConversationError> {
     state
         .audit()
         .record(events::verification_attempted(
@@ -408,7 +409,7 @@ pub async fn answer_questions(
             actor,
             interaction.id,
             interaction.customer_id,
-            "questions",
+            &method,
             if result.is_ok() {
                 Outcome::Success
             } else {
@@ -419,6 +420,6 @@ pub async fn answer_questions(
         .await?;
     result.map(|()| Verified {
         verified: true,
-        method: "questions".to_owned(),
+        method,
     })
 }

@@ -20,7 +20,7 @@ use crate::conversation::ingest::{self, IncomingMessage, Ingested};
 use crate::http::caller::Caller;
 use crate::http::customers::ReasonInput;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::interactions::{authorized_record, stored_ranges};
+use crate::http::interactions::{authorized_record, customer_of, stored_ranges};
 use crate::http::vault_body::{self, vault_error};
 use crate::http::verification::conversation_error;
 use crate::state::AppState;
@@ -123,13 +123,7 @@ pub async fn add_message(
         html: input.html,
     };
     let customer = if ingest::needs_customer(&state, &record, &message) {
-        Some(
-            state
-                .vault()
-                .load(record.customer_id)
-                .await
-                .map_err(vault_error)?,
-        )
+        Some(customer_of(&state, &record).await?)
     } else {
         None
     };
@@ -185,11 +179,7 @@ pub async fn add_transcript(
             return Err(refused(&state, &caller, record.id, "transcript", code, error).await);
         }
     };
-    let customer = state
-        .vault()
-        .load(record.customer_id)
-        .await
-        .map_err(vault_error)?;
+    let customer = customer_of(&state, &record).await?;
     let ip = caller.ip_text();
     let (ingested, _) = ingest::add_transcript(
         &state,
@@ -323,11 +313,7 @@ pub async fn reveal_raw(
         .map_err(|e| ApiError::unavailable(&e))?
         .ok_or_else(not_found)?;
     let sealed = stored.raw_sealed.ok_or_else(not_found)?;
-    let customer = state
-        .vault()
-        .load(record.customer_id)
-        .await
-        .map_err(vault_error)?;
+    let customer = customer_of(&state, &record).await?;
     let ip = caller.ip_text();
     let plain = state
         .vault()

@@ -299,6 +299,18 @@ pub(crate) async fn authorized(
     Ok((record, agent))
 }
 
+/// The customer of an interaction the caller was authorized for.
+pub(crate) async fn customer_of(
+    state: &AppState,
+    record: &InteractionRecord,
+) -> Result<crate::vault::LoadedCustomer, ApiError> {
+    state
+        .vault()
+        .load(record.customer_id)
+        .await
+        .map_err(vault_error)
+}
+
 /// The interaction `id` if the caller may do `action` to it (without its agent's name).
 pub(crate) async fn authorized_record(
     state: &AppState,

@@ -18,7 +18,7 @@ use crate::conversation::ConversationError;
 use crate::conversation::verification::{self, CodeSent, Method, Verified};
 use crate::http::caller::Caller;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::interactions::authorized_record;
+use crate::http::interactions::{authorized_record, customer_of};
 use crate::http::vault_body::{self, vault_error};
 use crate::state::AppState;
 
@@ -137,11 +137,7 @@ pub async fn send(
         })
         .transpose()?;
     let record = authorized_record(&state, &caller, &id, Action::VerifyCustomer).await?;
-    let customer = state
-        .vault()
-        .load(record.customer_id)
-        .await
-        .map_err(vault_error)?;
+    let customer = customer_of(&state, &record).await?;
     let ip = caller.ip_text();
     let sent = verification::send_code(
         &state,
@@ -201,11 +197,7 @@ pub async fn questions(
 ) -> Result<Json<Verified>, ApiError> {
     let request: Answers = vault_body::parse(&body, "answers")?;
     let record = authorized_record(&state, &caller, &id, Action::VerifyCustomer).await?;
-    let customer = state
-        .vault()
-        .load(record.customer_id)
-        .await
-        .map_err(vault_error)?;
+    let customer = customer_of(&state, &record).await?;
     let ip = caller.ip_text();
     verification::answer_questions(
         &state,
