@@ -370,7 +370,62 @@ async fn customer_data_used_outside_the_shift_is_flagged(db: TestDatabase) {
     server.stop().await;
 }
 
+async fn a_failed_trail_verification_is_mailed_to_the_security_team(db: TestDatabase) {
+    let mut smtp = custos_testkit::SmtpSink::start().await;
+    let url = smtp.url();
+    let server = TestServer::start_on(
+        db,
+        &[
+            ("CUSTOS_NOTIFY__SMTP_URL", &url),
+            ("CUSTOS_NOTIFY__SMTP_FROM", "custos@example.com"),
+            ("CUSTOS_NOTIFY__ALERT_EMAIL", "soc@example.com"),
+        ],
+    )
+    .await;
+    // What `custos audit verify` records when it finds tampering.
+    let state = server.server().state();
+    state
+        .audit()
+        .record(custos_server::audit::events::trail_verified(
+            custos_server::audit::event_time_ms(state.clock()),
+            "cron",
+            false,
+            Some(42),
+        ))
+        .await
+        .unwrap();
+    detect(&server).await;
+    let mail = smtp.next().await;
+    assert_eq!(mail.to, vec!["soc@example.com".to_owned()]);
+    assert!(mail.data.contains("[Custos critical]"), "{}", mail.data);
+    assert!(
+        mail.data.contains("audit-verification-failed"),
+        "{}",
+        mail.data
+    );
+    let olga = create_person(&server, "olga", Role::SecurityOfficer).await;
+    let olga_token = sign_in(&server, "olga", &olga).await;
+    let found = alerts(&server, &olga_token).await;
+    let alert = found
+        .iter()
+        .find(|a| a["rule"] == "audit-verification-failed")
+        .expect("an alert");
+    let responses = alert["responses"].as_array().unwrap();
+    assert!(
+        responses.iter().any(|r| r["status"] == "sent"),
+        "{responses:?}"
+    );
+    assert!(
+        responses
+            .iter()
+            .any(|r| r["response"] == "notify" && r["status"] == "not_configured"),
+        "the syslog channel is not configured here: {responses:?}"
+    );
+    server.stop().await;
+}
+
 custos_testkit::test_on_both_stores!(
+    a_failed_trail_verification_is_mailed_to_the_security_team,
     customer_data_used_outside_the_shift_is_flagged,
     eleven_wrong_passwords_lock_the_account_and_raise_an_alert,
     an_agent_opening_far_more_customers_than_peers_is_signed_out,
