@@ -30,8 +30,8 @@
 //!   [`Assessor`] that also knows the contact center's own brand) flags phishing and social
 //!   engineering for the agent.
 //!
-//! On top of custos-redact, redaction here also finds card numbers whose digit groups the
-//! recognizer separated with commas, and never lets masking show more than the last four
+//! Redaction is custos-redact's, over the whole conversation: it joins digit groups the
+//! recognizer separated with commas, and masking never shows more than the last four
 //! characters of an entity read over several turns, nor a short value (a security code)
 //! whole.
 

@@ -2,7 +2,6 @@
 //! three turns is one card), then every copy of what was said is rewritten: each turn's text,
 //! each word, the subtitles. Spans become time ranges to mute in the recording.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -211,7 +210,7 @@ pub fn redact_transcript(
     let mut ranges = Vec::new();
     let mut untimed = 0;
     for (turn, r) in turns.iter().zip(redactions) {
-        let rendered = renderings(turn.text(), &r, redactor);
+        let rendered = renderings(&r);
         let words = redact_words(turn, &r.spans, &rendered, redactor);
         let times = word_times(turn);
         for s in &r.spans {
@@ -241,142 +240,11 @@ pub fn redact_transcript(
     }
 }
 
-/// [`Redactor::redact_conversation`], made safe for transcripts and chats:
-///
-/// - commas between digit groups are neutralized for the scan (see
-///   [`neutralize_digit_commas`]); the output is the original text, commas and all;
-/// - a masked entity read over several turns shows at most its last four characters in
-///   all: every piece but the last is masked whole (custos-redact masks each turn's piece on
-///   its own, keeping the last four of each);
-/// - masking never shows a whole value: a card security code, or any value of four letters
-///   and digits or fewer, is masked whole (keeping "the last four" of `731` keeps it all).
+/// [`Redactor::redact_conversation`]: custos-redact joins digit groups across commas and
+/// turns, and masks an entity read over several turns (and any short value) so that at
+/// most the last four characters of the whole show.
 pub(crate) fn redact_conversation(redactor: &Redactor, turns: &[Turn<'_>]) -> Vec<Redaction> {
-    let scanned: Vec<Cow<'_, str>> = turns
-        .iter()
-        .map(|t| neutralize_digit_commas(t.text))
-        .collect();
-    let inputs: Vec<Turn<'_>> = turns
-        .iter()
-        .zip(&scanned)
-        .map(|(t, text)| Turn {
-            speaker: t.speaker,
-            text,
-        })
-        .collect();
-    let mut out = redactor.redact_conversation(&inputs);
-    let texts: Vec<&str> = turns.iter().map(|t| t.text).collect();
-    let links = span_links(&texts, &out);
-    let mut mask_whole: Vec<Vec<usize>> = vec![Vec::new(); out.len()];
-    for (t, (r, text)) in out.iter().zip(&texts).enumerate() {
-        for (k, s) in r.spans.iter().enumerate() {
-            if redactor.config().operator(s.entity) != Operator::Mask {
-                continue;
-            }
-            let continues = links.iter().any(|(from, _)| *from == (t, k));
-            let continued = links.iter().any(|(_, to)| *to == (t, k));
-            let shown_whole = text
-                .get(s.start..s.end)
-                .is_some_and(|v| v.chars().filter(|c| c.is_alphanumeric()).count() <= 4);
-            if (continues || s.entity == EntityType::CardCvv || (shown_whole && !continued))
-                && let Some(list) = mask_whole.get_mut(t)
-            {
-                list.push(k);
-            }
-        }
-    }
-    for (((turn, scanned), r), whole) in turns.iter().zip(&scanned).zip(&mut out).zip(&mask_whole) {
-        if matches!(scanned, Cow::Borrowed(_)) && whole.is_empty() {
-            continue;
-        }
-        let mut rendered: Vec<Option<String>> = renderings(scanned, r, redactor)
-            .into_iter()
-            .map(|x| x.map(str::to_owned))
-            .collect();
-        for k in whole {
-            if let (Some(slot), Some(s)) = (rendered.get_mut(*k), r.spans.get(*k)) {
-                *slot = Some(mask_all(turn.text.get(s.start..s.end).unwrap_or("")));
-            }
-        }
-        r.redacted = rebuild(turn.text, &r.spans, &rendered);
-    }
-    out
-}
-
-/// Every letter and digit as `*`, like [`Operator::Mask`] without the last four.
-fn mask_all(value: &str) -> String {
-    value
-        .chars()
-        .map(|c| if c.is_alphanumeric() { '*' } else { c })
-        .collect()
-}
-
-/// Speech recognizers punctuate digit groups ("1488, 0343,"), and a comma stops
-/// custos-redact from joining the groups into one number. A comma right after a digit group
-/// or a number word, followed by another one or ending the turn, becomes a space: the same
-/// length, so every offset still points into the original text.
-fn neutralize_digit_commas(text: &str) -> Cow<'_, str> {
-    if !text.contains(',') {
-        return Cow::Borrowed(text);
-    }
-    let numeric = |word: &str| {
-        let w = word.trim_matches(|c: char| !c.is_alphanumeric());
-        !w.is_empty()
-            && (w.bytes().all(|b| b.is_ascii_digit())
-                || NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(w)))
-    };
-    let mut bytes = text.as_bytes().to_vec();
-    let mut changed = false;
-    for (i, _) in text.match_indices(',') {
-        let before = text.get(..i).unwrap_or("");
-        let after = text.get(i + 1..).unwrap_or("");
-        let prev_word = before
-            .rsplit(|c: char| c.is_whitespace())
-            .next()
-            .unwrap_or("");
-        let next_word = after.split_whitespace().next();
-        let joins = after.starts_with(char::is_whitespace) || after.is_empty();
-        if joins
-            && numeric(prev_word)
-            && next_word.is_none_or(numeric)
-            && let Some(b) = bytes.get_mut(i)
-        {
-            *b = b' ';
-            changed = true;
-        }
-    }
-    if !changed {
-        return Cow::Borrowed(text);
-    }
-    // Only ASCII commas were replaced by ASCII spaces, so the bytes are still UTF-8.
-    String::from_utf8(bytes).map_or(Cow::Borrowed(text), Cow::Owned)
-}
-
-const NUMBER_WORDS: [&str; 14] = [
-    "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "double",
-    "triple", "o",
-];
-
-/// `text` with each span replaced by its rendering, or by `[TYPE]` where that is unknown.
-fn rebuild(text: &str, spans: &[Span], rendered: &[Option<String>]) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for (k, s) in spans.iter().enumerate() {
-        if s.start < at {
-            continue;
-        }
-        out.push_str(text.get(at..s.start).unwrap_or(""));
-        match rendered.get(k).and_then(Option::as_deref) {
-            Some(r) => out.push_str(r),
-            None => {
-                out.push('[');
-                out.push_str(s.entity.as_str());
-                out.push(']');
-            }
-        }
-        at = s.end;
-    }
-    out.push_str(text.get(at..).unwrap_or(""));
-    out
+    redactor.redact_conversation(turns)
 }
 
 /// Sorts and merges overlapping or touching ranges.
@@ -393,44 +261,13 @@ pub fn merge_ranges(mut ranges: Vec<TimeRange>) -> Vec<TimeRange> {
     out
 }
 
-/// What each span was rewritten to in `r.redacted`, found by walking the output with the
-/// known length of each operator's output. `None` when the walk does not add up (then words
-/// fall back to a `[TYPE]` placeholder).
-fn renderings<'r>(text: &str, r: &'r Redaction, redactor: &Redactor) -> Vec<Option<&'r str>> {
-    let mut out = Vec::with_capacity(r.spans.len());
-    let mut at_in = 0;
-    let mut at_out = 0;
-    for s in &r.spans {
-        let value = text.get(s.start..s.end).unwrap_or("");
-        let len = match redactor.config().operator(s.entity) {
-            Operator::Replace => s.entity.as_str().len() + 2,
-            Operator::Remove => 0,
-            Operator::Mask => {
-                value
-                .chars()
-                .map(|c| if c.is_alphanumeric() { 1 } else { c.len_utf8() })
-                .sum::<usize>()
-                // The last four alphanumerics are kept as they are.
-                + value
-                    .chars()
-                    .rev()
-                    .filter(|c| c.is_alphanumeric())
-                    .take(4)
-                    .map(|c| c.len_utf8() - 1)
-                    .sum::<usize>()
-            }
-            // `[TYPE:` + 16 letters + `]`.
-            Operator::Hash => s.entity.as_str().len() + 19,
-        };
-        let start = at_out + s.start.saturating_sub(at_in);
-        out.push(r.redacted.get(start..start + len));
-        at_in = s.end;
-        at_out = start + len;
-    }
-    if at_out + text.len().saturating_sub(at_in) != r.redacted.len() {
-        return vec![None; r.spans.len()];
-    }
-    out
+/// What each span was rewritten to in `r.redacted` (`None` where the range is not there;
+/// words then fall back to a `[TYPE]` placeholder).
+fn renderings(r: &Redaction) -> Vec<Option<&str>> {
+    r.replacements
+        .iter()
+        .map(|range| r.redacted.get(range.clone()))
+        .collect()
 }
 
 /// Each word rewritten where it touches a span. The part of the word inside the span becomes
@@ -641,22 +478,6 @@ mod tests {
             ]),
             vec![r(0, 200), r(500, 1000)]
         );
-    }
-
-    #[test]
-    fn commas_between_digit_groups_are_neutralized() {
-        assert_eq!(neutralize_digit_commas("1488, 0343,"), "1488  0343 ");
-        assert_eq!(
-            neutralize_digit_commas("four five three nine,"),
-            "four five three nine "
-        );
-        assert_eq!(neutralize_digit_commas("Yes, it's four"), "Yes, it's four");
-        assert_eq!(neutralize_digit_commas("1,000 dollars"), "1,000 dollars");
-        assert_eq!(neutralize_digit_commas("nine, and then"), "nine, and then");
-        assert!(matches!(
-            neutralize_digit_commas("no commas"),
-            Cow::Borrowed(_)
-        ));
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl std::fmt::Debug for VerificationCodeRecord {
     }
 }
 
-/// One interaction's append in a batch (see [`ConversationStore::append_batch`]).
+/// One interaction's append (see [`ConversationStore::append_batch`]).
 #[derive(Debug, Clone)]
 pub struct EntryAppend {
     /// The interaction.
@@ -108,22 +108,12 @@ pub enum AttemptOutcome {
 
 /// Storage of conversations.
 pub trait ConversationStore {
-    /// Appends entries to an open interaction in order, assigning their `seq`;
-    /// replaces the content of earlier entries where `rewrite` says so (a number
-    /// completed by the new entries is redacted in them too); sets the sealed
-    /// redaction context when given; and marks the interaction active at `now`.
-    /// All in one transaction; false (and nothing stored) if it is not open.
-    fn append_entries(
-        &self,
-        interaction: Uuid,
-        entries: &mut [EntryRecord],
-        rewrite: &[(Uuid, String)],
-        context: Option<&[u8]>,
-        now: i64,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// Several appends (as [`Self::append_entries`]) in one transaction, so that one
-    /// durable commit serves them all; per append, whether it was stored (false: its
-    /// interaction is not open, and nothing of it was stored).
+    /// Appends entries to open interactions, each in order with its `seq` assigned;
+    /// replaces the content of earlier entries where an append's `rewrite` says so (a
+    /// number completed by the new entries is redacted in them too); sets the sealed
+    /// redaction context when given; marks each interaction active. All appends in one
+    /// transaction, so one durable commit serves them all; per append, whether it was
+    /// stored (false: its interaction is not open, and nothing of it was stored).
     fn append_batch(
         &self,
         appends: &mut [EntryAppend],

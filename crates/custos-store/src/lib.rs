@@ -513,17 +513,6 @@ impl VaultStore for Store {
 }
 
 impl ConversationStore for Store {
-    async fn append_entries(
-        &self,
-        interaction: Uuid,
-        entries: &mut [EntryRecord],
-        rewrite: &[(Uuid, String)],
-        context: Option<&[u8]>,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        dispatch!(self, s => s.append_entries(interaction, entries, rewrite, context, now).await)
-    }
-
     async fn append_batch(&self, appends: &mut [EntryAppend]) -> Result<Vec<bool>, StoreError> {
         dispatch!(self, s => s.append_batch(appends).await)
     }

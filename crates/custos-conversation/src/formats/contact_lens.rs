@@ -7,19 +7,11 @@ use serde_json::Value;
 
 use crate::ParseError;
 use crate::formats::cues::UNKNOWN_SPEAKER;
-use crate::formats::{Format, ms_value, optional_ms};
-use crate::model::{MAX_TURNS, Transcript, TranscriptTurn};
+use crate::formats::{Format, ms_value, optional_ms, turn_array};
+use crate::model::{Transcript, TranscriptTurn};
 
 pub(crate) fn parse(value: &Value) -> Result<Transcript, ParseError> {
-    let segments = value
-        .get("Transcript")
-        .and_then(Value::as_array)
-        .ok_or(ParseError::Shape {
-            what: "Transcript is not an array",
-        })?;
-    if segments.len() > MAX_TURNS {
-        return Err(ParseError::TooManyTurns { limit: MAX_TURNS });
-    }
+    let segments = turn_array(value, "Transcript", "Transcript is not an array")?;
     let mut turns = Vec::with_capacity(segments.len());
     for (i, seg) in segments.iter().enumerate() {
         let index = i + 1;

@@ -152,6 +152,25 @@ pub fn sniff_json(value: &Value) -> Option<Format> {
     }
 }
 
+/// The array of segments under `key` (`what` names the problem when it is not one),
+/// within the turn limit.
+pub(crate) fn turn_array<'v>(
+    value: &'v Value,
+    key: &str,
+    what: &'static str,
+) -> Result<&'v [Value], ParseError> {
+    let items = value
+        .get(key)
+        .and_then(Value::as_array)
+        .ok_or(ParseError::Shape { what })?;
+    if items.len() > crate::model::MAX_TURNS {
+        return Err(ParseError::TooManyTurns {
+            limit: crate::model::MAX_TURNS,
+        });
+    }
+    Ok(items)
+}
+
 fn json_value(text: &str) -> Result<Value, ParseError> {
     serde_json::from_str(text).map_err(|e| ParseError::json(&e))
 }

@@ -7,19 +7,11 @@ use serde_json::Value;
 
 use crate::ParseError;
 use crate::formats::cues::UNKNOWN_SPEAKER;
-use crate::formats::{Format, optional_ms, seconds_value_to_ms};
-use crate::model::{MAX_TURNS, MAX_WORDS, Transcript, TranscriptTurn, WordInput};
+use crate::formats::{Format, optional_ms, seconds_value_to_ms, turn_array};
+use crate::model::{MAX_WORDS, Transcript, TranscriptTurn, WordInput};
 
 pub(crate) fn parse(value: &Value) -> Result<Transcript, ParseError> {
-    let segments = value
-        .get("segments")
-        .and_then(Value::as_array)
-        .ok_or(ParseError::Shape {
-            what: "segments is not an array",
-        })?;
-    if segments.len() > MAX_TURNS {
-        return Err(ParseError::TooManyTurns { limit: MAX_TURNS });
-    }
+    let segments = turn_array(value, "segments", "segments is not an array")?;
     let mut turns = Vec::with_capacity(segments.len());
     let mut word_total = 0usize;
     for (i, seg) in segments.iter().enumerate() {

@@ -134,3 +134,24 @@ pub fn verification_attempted(
     .with_detail("method", method)
     .with_status_detail(status)
 }
+
+/// A raw-copy reveal was refused before anything was opened (rate limit).
+pub fn raw_reveal_refused(
+    time_ms: i64,
+    actor: Actor,
+    interaction: Uuid,
+    entry: Uuid,
+    status: &str,
+) -> AuditEvent {
+    AuditEvent::new(
+        time_ms,
+        Activity::Decrypt,
+        "interaction.reveal_raw",
+        Outcome::Failure,
+        actor,
+        "Raw conversation content reveal refused",
+    )
+    .with_target(INTERACTION, Some(&interaction.to_string()), Some("raw"))
+    .with_detail("entry_id", &entry.to_string())
+    .with_status_detail(status)
+}

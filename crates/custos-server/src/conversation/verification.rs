@@ -167,19 +167,16 @@ pub async fn send_code(
         });
     }
     let code = new_code()?;
+    let id = Uuid::new_v4();
     let record = VerificationCodeRecord {
-        id: Uuid::new_v4(),
+        id,
         interaction_id: interaction.id,
         method: method.as_str().to_owned(),
-        code_mac: Vec::new(),
+        code_mac: code_mac(state, id, &code),
         created_at: now,
         expires_at: now.saturating_add(i64::try_from(config.code_ttl.as_secs()).unwrap_or(300)),
         attempts: 0,
         used_at: None,
-    };
-    let record = VerificationCodeRecord {
-        code_mac: code_mac(state, record.id, &code),
-        ..record
     };
     let minutes = config.code_ttl.as_secs().div_ceil(60);
     let text = format!(

@@ -4,7 +4,6 @@
 
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
-use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 
 use super::NotifyError;
@@ -17,93 +16,20 @@ pub struct Mailer {
     from: Mailbox,
 }
 
-/// The pieces of a checked SMTP URL.
-struct Relay {
-    implicit_tls: bool,
-    starttls: bool,
-    host: String,
-    port: Option<u16>,
-    credentials: Option<Credentials>,
-}
-
-fn relay(url: &str) -> Result<Relay, NotifyError> {
-    let bad = || NotifyError::Setup("notify.smtp_url cannot be read".to_owned());
-    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
-    let (authority, query) = match rest.split_once('?') {
-        Some((a, q)) => (a.trim_end_matches('/'), Some(q)),
-        None => (rest.trim_end_matches('/'), None),
-    };
-    let (userinfo, host_port) = match authority.rsplit_once('@') {
-        Some((u, h)) => (Some(u), h),
-        None => (None, authority),
-    };
-    let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
-        let (host, after) = bracketed.split_once(']').ok_or_else(bad)?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match host_port.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (host_port, None),
-        }
-    };
-    let port = port
-        .map(|p| p.parse::<u16>().map_err(|_| bad()))
-        .transpose()?;
-    let decode = |s: &str| {
-        percent_decode(s).ok_or_else(|| NotifyError::Setup("notify.smtp_url: bad escape".into()))
-    };
-    let credentials = userinfo
-        .map(|u| -> Result<Credentials, NotifyError> {
-            let (user, pass) = u.split_once(':').unwrap_or((u, ""));
-            Ok(Credentials::new(decode(user)?, decode(pass)?))
-        })
-        .transpose()?;
-    Ok(Relay {
-        implicit_tls: scheme == "smtps",
-        starttls: query.is_some_and(|q| q.split('&').any(|kv| kv == "tls=starttls")),
-        host: host.to_owned(),
-        port,
-        credentials,
-    })
-}
-
-/// `%XX` escapes of a URL's user information.
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+/// Our `notify.smtp_url` in lettre's terms: `?tls=starttls` is lettre's `?tls=required`
+/// (STARTTLS, refused when the relay does not offer it); `smtps://` and plain loopback
+/// `smtp://` mean the same to both.
+fn lettre_url(url: &str) -> String {
+    url.replacen("tls=starttls", "tls=required", 1)
 }
 
 impl Mailer {
     /// A mailer for the relay at `url`, sending as `from`.
     pub fn new(url: &SmtpUrl, from: &str) -> Result<Self, NotifyError> {
-        let relay = relay(url.expose())?;
-        let setup = |e: lettre::transport::smtp::Error| NotifyError::Setup(e.to_string());
-        let mut builder = if relay.implicit_tls {
-            AsyncSmtpTransport::<Tokio1Executor>::relay(&relay.host).map_err(setup)?
-        } else if relay.starttls {
-            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&relay.host).map_err(setup)?
-        } else {
-            // Only to a loopback relay: the configuration refuses anything else.
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&relay.host)
-        };
-        if let Some(port) = relay.port {
-            builder = builder.port(port);
-        }
-        if let Some(credentials) = relay.credentials {
-            builder = builder.credentials(credentials);
-        }
+        // lettre's own URL reading (credentials percent-decoded, ports defaulted); its
+        // error could quote the URL, credentials included, so it is not passed on.
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&lettre_url(url.expose()))
+            .map_err(|_| NotifyError::Setup("notify.smtp_url cannot be used".to_owned()))?;
         let from = from
             .parse::<Mailbox>()
             .map_err(|_| NotifyError::Setup("notify.smtp_from is not a mailbox".to_owned()))?;
@@ -157,17 +83,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn relay_urls_are_taken_apart() {
-        let r = relay("smtps://mailer:p%40ss@mail.example.com:2465")
-            .unwrap_or_else(|_| unreachable!("a valid URL"));
-        assert!(r.implicit_tls && !r.starttls);
-        assert_eq!((r.host.as_str(), r.port), ("mail.example.com", Some(2465)));
-        assert!(r.credentials.is_some());
-        let r = relay("smtp://mail.example.com?tls=starttls").unwrap_or_else(|_| unreachable!());
-        assert!(!r.implicit_tls && r.starttls && r.port.is_none());
-        let r = relay("smtp://[::1]:2525").unwrap_or_else(|_| unreachable!());
-        assert_eq!((r.host.as_str(), r.port), ("::1", Some(2525)));
-        assert_eq!(percent_decode("a%40b%2Fc").as_deref(), Some("a@b/c"));
-        assert_eq!(percent_decode("bad%4"), None);
+    fn starttls_is_required_and_other_forms_pass_as_they_are() {
+        assert_eq!(
+            lettre_url("smtp://mail.example.com:587?tls=starttls"),
+            "smtp://mail.example.com:587?tls=required"
+        );
+        for url in [
+            "smtps://u:p%40ss@mail.example.com:465",
+            "smtp://127.0.0.1:2525",
+        ] {
+            assert_eq!(lettre_url(url), url);
+            assert!(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url).is_ok(),
+                "{url}"
+            );
+        }
+        assert!(
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(&lettre_url(
+                "smtp://mail.example.com?tls=starttls"
+            ))
+            .is_ok()
+        );
     }
 }

@@ -119,9 +119,4 @@ impl Notifier {
             _ => Err(NotifyError::NotConfigured("alert mail")),
         }
     }
-
-    /// Whether an alert webhook or alert mail is configured.
-    pub fn can_alert(&self) -> bool {
-        self.alerts.is_some() || (self.mailer.is_some() && self.alert_email.is_some())
-    }
 }

@@ -104,7 +104,8 @@ impl VaultService {
     }
 
     /// Reveals a kept raw copy of an entry, after the caller was authorized:
-    /// rate-limited with the field reveals, recorded with the reason first.
+    /// rate-limited with the field reveals (a refusal is audited), recorded with the
+    /// reason before it is returned.
     pub(crate) async fn reveal_raw(
         &self,
         actor: Actor,
@@ -116,6 +117,15 @@ impl VaultService {
     ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         let who = actor.uid.clone().unwrap_or_default();
         if let Err(retry_after) = self.limiter.check(&who, self.now_ms()) {
+            self.audit
+                .record(crate::conversation::events::raw_reveal_refused(
+                    self.now_ms(),
+                    actor,
+                    interaction,
+                    entry,
+                    "rate_limited",
+                ))
+                .await?;
             return Err(VaultError::RateLimited { retry_after });
         }
         let plain = self

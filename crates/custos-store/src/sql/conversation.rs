@@ -41,29 +41,6 @@ macro_rules! impl_conversation_store {
         }
 
         impl ConversationStore for $store {
-            async fn append_entries(
-                &self,
-                interaction: Uuid,
-                entries: &mut [EntryRecord],
-                rewrite: &[(Uuid, String)],
-                context: Option<&[u8]>,
-                now: i64,
-            ) -> Result<bool, StoreError> {
-                let mut batch = [EntryAppend {
-                    interaction,
-                    entries: entries.to_vec(),
-                    rewrite: rewrite.to_vec(),
-                    context: context.map(<[u8]>::to_vec),
-                    now,
-                }];
-                let stored = self.append_batch(&mut batch).await?;
-                for (entry, numbered) in entries.iter_mut().zip(&batch[0].entries) {
-                    entry.seq = numbered.seq;
-                    entry.interaction_id = numbered.interaction_id;
-                }
-                Ok(stored.first().copied().unwrap_or(false))
-            }
-
             async fn append_batch(&self, appends: &mut [EntryAppend]) -> Result<Vec<bool>, StoreError> {
                 let mut tx = self
                     .pool

@@ -3,7 +3,7 @@
 //! attempts and lifetime, and idle interactions closed.
 
 use custos_store::{
-    AttemptOutcome, ConversationStore, EntryRecord, VaultStore, VerificationCodeRecord,
+    AttemptOutcome, ConversationStore, EntryAppend, EntryRecord, VaultStore, VerificationCodeRecord,
 };
 use custos_testkit::TestDatabase;
 use uuid::Uuid;
@@ -25,31 +25,56 @@ fn entry(kind: &str, content: &str, raw: Option<Vec<u8>>) -> EntryRecord {
     }
 }
 
+/// One append through [`ConversationStore::append_batch`]; the entries get their numbers.
+async fn append(
+    store: &custos_store::Store,
+    interaction: Uuid,
+    entries: &mut [EntryRecord],
+    rewrite: &[(Uuid, String)],
+    context: Option<&[u8]>,
+    now: i64,
+) -> bool {
+    let mut batch = [EntryAppend {
+        interaction,
+        entries: entries.to_vec(),
+        rewrite: rewrite.to_vec(),
+        context: context.map(<[u8]>::to_vec),
+        now,
+    }];
+    let stored = store.append_batch(&mut batch).await.unwrap();
+    entries.clone_from_slice(&batch[0].entries);
+    stored[0]
+}
+
 async fn entries_are_numbered_and_only_added_while_open(db: TestDatabase) {
     let store = db.open().await;
     let interaction = interaction_fixture(&store).await;
     let mut first = [entry("message", r#"{"text":"hello"}"#, None)];
     assert!(
-        store
-            .append_entries(interaction.id, &mut first, &[], Some(b"ctx-1"), T0 + 5)
-            .await
-            .unwrap()
+        append(
+            &store,
+            interaction.id,
+            &mut first,
+            &[],
+            Some(b"ctx-1"),
+            T0 + 5
+        )
+        .await
     );
     let mut more = [
         entry("transcript", r#"{"turns":[]}"#, Some(vec![7; 40])),
         entry("message", r#"{"text":"bye"}"#, None),
     ];
     assert!(
-        store
-            .append_entries(
-                interaction.id,
-                &mut more,
-                &[(first[0].id, r#"{"text":"[redacted]"}"#.to_owned())],
-                None,
-                T0 + 9
-            )
-            .await
-            .unwrap()
+        append(
+            &store,
+            interaction.id,
+            &mut more,
+            &[(first[0].id, r#"{"text":"[redacted]"}"#.to_owned())],
+            None,
+            T0 + 9
+        )
+        .await
     );
     let stored = store.entries(interaction.id).await.unwrap();
     assert_eq!(
@@ -61,6 +86,20 @@ async fn entries_are_numbered_and_only_added_while_open(db: TestDatabase) {
         stored[0].content, r#"{"text":"[redacted]"}"#,
         "rewritten in place"
     );
+    // Two appends in one batch (one commit) number in turn.
+    let next = || EntryAppend {
+        interaction: interaction.id,
+        entries: vec![entry("message", "{}", None)],
+        rewrite: Vec::new(),
+        context: None,
+        now: T0 + 9,
+    };
+    let mut batch = [next(), next()];
+    assert_eq!(
+        store.append_batch(&mut batch).await.unwrap(),
+        vec![true, true]
+    );
+    assert_eq!((batch[0].entries[0].seq, batch[1].entries[0].seq), (4, 5));
     assert_eq!(
         store
             .redaction_context(interaction.id)
@@ -94,20 +133,15 @@ async fn entries_are_numbered_and_only_added_while_open(db: TestDatabase) {
     let after = store.entries(interaction.id).await.unwrap();
     assert!(after.iter().all(|e| e.raw_sealed.is_none()));
     assert_eq!(store.redaction_context(interaction.id).await.unwrap(), None);
-    assert_eq!(after.len(), 3, "the redacted record stays");
+    assert_eq!(after.len(), 5, "the redacted record stays");
 
     store
         .close_interaction(interaction.id, T0 + 30, "agent1")
         .await
         .unwrap();
     let mut late = [entry("message", "{}", None)];
-    assert!(
-        !store
-            .append_entries(interaction.id, &mut late, &[], None, T0 + 31)
-            .await
-            .unwrap()
-    );
-    assert_eq!(store.entries(interaction.id).await.unwrap().len(), 3);
+    assert!(!append(&store, interaction.id, &mut late, &[], None, T0 + 31).await);
+    assert_eq!(store.entries(interaction.id).await.unwrap().len(), 5);
     store.close().await;
     db.cleanup().await;
 }
