@@ -8,6 +8,7 @@ pub mod auth;
 pub mod authz;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod conversation;
 pub mod datadir;
 pub mod demo;

@@ -35,8 +35,8 @@ pub use instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use vault::{
-    CardTokenRecord, CustomerRecord, InteractionRecord, KekRecord, NewCustomer, StoredCustomer,
-    SystemKeyRecord, VaultStore, WrappedDataKey,
+    CardTokenRecord, CustomerRecord, InteractionRecord, InteractionScope, KekRecord, NewCustomer,
+    StoredCustomer, SystemKeyRecord, VaultStore, WrappedDataKey,
 };
 
 /// Tuning for opening a store. The defaults suit a small contact center.
@@ -505,6 +505,14 @@ impl VaultStore for Store {
         customer: Uuid,
     ) -> Result<Vec<InteractionRecord>, StoreError> {
         dispatch!(self, s => s.open_interactions(customer).await)
+    }
+
+    async fn open_interactions_in(
+        &self,
+        scope: &InteractionScope,
+        limit: u32,
+    ) -> Result<Vec<InteractionRecord>, StoreError> {
+        dispatch!(self, s => s.open_interactions_in(scope, limit).await)
     }
 
     async fn close_interaction(&self, id: Uuid, now: i64, by: &str) -> Result<bool, StoreError> {

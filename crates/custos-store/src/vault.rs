@@ -159,6 +159,17 @@ pub struct InteractionRecord {
     pub last_activity_at: i64,
 }
 
+/// Which open interactions to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InteractionScope {
+    /// Every open interaction.
+    All,
+    /// Those assigned to this agent.
+    Agent(Uuid),
+    /// Those of agents in this team (as it was when each was opened).
+    Team(String),
+}
+
 /// Storage of the vault.
 pub trait VaultStore {
     /// Every key-encryption key, oldest first.
@@ -247,6 +258,13 @@ pub trait VaultStore {
     fn open_interactions(
         &self,
         customer: Uuid,
+    ) -> impl Future<Output = Result<Vec<InteractionRecord>, StoreError>> + Send;
+    /// Open interactions, newest first, at most `limit`: every one, or only
+    /// those of one agent or one team.
+    fn open_interactions_in(
+        &self,
+        scope: &InteractionScope,
+        limit: u32,
     ) -> impl Future<Output = Result<Vec<InteractionRecord>, StoreError>> + Send;
     /// Closes an open interaction; false if it was not open.
     fn close_interaction(

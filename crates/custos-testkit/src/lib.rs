@@ -17,7 +17,7 @@ mod server;
 
 pub use database::{Backend, TestDatabase};
 pub use receivers::{ReceivedMail, ReceivedRequest, SmtpSink, WebhookReceiver};
-pub use server::{Installation, TestServer, client_trusting};
+pub use server::{Installation, TestServer, client_builder_trusting, client_trusting};
 
 /// Runs the same async test bodies against every backend: generates
 /// `mod sqlite { #[tokio::test] fn NAME }` and `mod postgres { … }`.

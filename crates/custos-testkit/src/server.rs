@@ -186,6 +186,14 @@ fn expose(database: &TestDatabase) -> String {
 
 /// An HTTPS client whose only trust anchor is the certificate at `cert_path`.
 pub fn client_trusting(cert_path: &Path) -> reqwest::Client {
+    client_builder_trusting(cert_path)
+        .build()
+        .expect("HTTPS client")
+}
+
+/// A client builder whose only trust anchor is the certificate at `cert_path`,
+/// for tests that need other settings (redirects not followed, say).
+pub fn client_builder_trusting(cert_path: &Path) -> reqwest::ClientBuilder {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(cert_path).expect("certificate file") {
         roots.add(cert.expect("certificate")).expect("trust anchor");
@@ -198,8 +206,5 @@ pub fn client_trusting(cert_path: &Path) -> reqwest::Client {
     .with_root_certificates(roots)
     .with_no_client_auth();
     tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .build()
-        .expect("HTTPS client")
+    reqwest::Client::builder().tls_backend_preconfigured(tls)
 }

@@ -34,6 +34,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 pub use principal::{PersonPrincipal, Principal, ServicePrincipal};
+pub use responses::Because;
 
 use crate::audit::{AuditError, AuditLog, event_time_ms};
 use crate::clock::Clock;

@@ -1,12 +1,40 @@
-//! What automatic responses to a detection do to an account: lock it, end its
-//! sessions, or ask its sessions for a fresh second factor before anything
-//! sensitive; and the work shift detection compares activity with. Each is audited with the rule that caused it (OCSF Remediation is
-//! recorded by the caller as well).
+//! What a detection's automatic responses, or a security officer, do to an
+//! account: lock it, end its sessions, or ask its sessions for a fresh second
+//! factor before anything sensitive; and the work shift detection compares
+//! activity with. Each is audited with its cause: the rule that fired (OCSF
+//! Remediation is recorded by the caller as well) or the officer's decision.
 
 use custos_audit::Actor;
 use custos_store::{AccountStore as _, UserRecord};
 
 use super::{AuthError, AuthService, events};
+
+/// Why an account is acted on outside its own sign-in.
+#[derive(Debug, Clone, Copy)]
+pub enum Because<'a> {
+    /// A detection rule fired (its id).
+    Rule(&'a str),
+    /// A security officer or administrator decided (the actor says who).
+    Officer,
+}
+
+impl Because<'_> {
+    /// The status detail of a lock's audit event.
+    fn detail(self) -> &'static str {
+        match self {
+            Because::Rule(_) => "detection",
+            Because::Officer => "officer",
+        }
+    }
+
+    /// Names the rule, if a rule caused it.
+    fn annotate(self, event: custos_audit::AuditEvent) -> custos_audit::AuditEvent {
+        match self {
+            Because::Rule(rule) => event.with_detail("rule", rule),
+            Because::Officer => event,
+        }
+    }
+}
 
 impl AuthService {
     /// Locks `user` until `until` (Unix seconds); a security officer can unlock.
@@ -15,18 +43,19 @@ impl AuthService {
         actor: Actor,
         user: &UserRecord,
         until: i64,
-        rule: &str,
+        because: Because<'_>,
     ) -> Result<(), AuthError> {
         self.store
             .set_sign_in_failures(user.id, user.failed_attempts, Some(until))
             .await?;
-        self.audit
-            .record(
-                events::account_locked(self.now_ms(), actor, user, until)
-                    .with_status_detail("detection")
-                    .with_detail("rule", rule),
-            )
-            .await?;
+        let mut event = events::account_locked(self.now_ms(), actor, user, until);
+        event.message = match because {
+            Because::Rule(_) => "Account locked by a detection response",
+            Because::Officer => "Account locked by a security officer",
+        }
+        .to_owned();
+        let event = event.with_status_detail(because.detail());
+        self.audit.record(because.annotate(event)).await?;
         Ok(())
     }
 
@@ -35,27 +64,22 @@ impl AuthService {
         &self,
         actor: Actor,
         user: &UserRecord,
-        rule: &str,
+        because: Because<'_>,
     ) -> Result<usize, AuthError> {
+        let reason = match because {
+            Because::Rule(_) => "ended_by_detection",
+            Because::Officer => "ended_by_officer",
+        };
         let mut ended = 0;
         for session in self.store.live_sessions(user.id).await? {
             if self
                 .store
-                .end_session(session.id, self.now(), "ended_by_detection")
+                .end_session(session.id, self.now(), reason)
                 .await?
             {
                 ended += 1;
-                self.audit
-                    .record(
-                        events::session_ended(
-                            self.now_ms(),
-                            actor.clone(),
-                            &session,
-                            "ended_by_detection",
-                        )
-                        .with_detail("rule", rule),
-                    )
-                    .await?;
+                let event = events::session_ended(self.now_ms(), actor.clone(), &session, reason);
+                self.audit.record(because.annotate(event)).await?;
             }
         }
         Ok(ended)

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::events;
 use crate::audit::event_time_ms;
+use crate::auth::Because;
 use crate::state::AppState;
 
 /// Records `finding` as an alert, runs its responses, and returns the alert's id.
@@ -111,7 +112,7 @@ async fn carry_out(
                 );
                 state
                     .auth()
-                    .lock_user(actor, &user, until, rule)
+                    .lock_user(actor, &user, until, Because::Rule(rule))
                     .await
                     .map(|()| "locked".to_owned())
                     .map_err(|e| e.to_string())
@@ -121,7 +122,7 @@ async fn carry_out(
         Response::EndSessions => match account().await {
             Some(user) => state
                 .auth()
-                .end_sessions_of(actor, &user, rule)
+                .end_sessions_of(actor, &user, Because::Rule(rule))
                 .await
                 .map(|n| format!("ended_{n}"))
                 .map_err(|e| e.to_string()),

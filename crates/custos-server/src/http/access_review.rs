@@ -81,37 +81,11 @@ pub async fn report(
             .into_response();
         }
     };
-    if let Err(e) = super::authorize(
-        &state,
-        &caller,
-        Action::ReadAccessReview,
-        &Resource::AccessReview,
-        "access_review",
-    )
-    .await
-    {
-        return e.into_response();
-    }
-    let report = match access_review::build(state.store(), state.clock().unix_now().0).await {
-        Ok(report) => report,
-        Err(e) => return ApiError::unavailable(&e).into_response(),
-    };
     let format = if csv { "csv" } else { "json" };
-    if let Err(e) = record(
-        &state,
-        &caller,
-        "access_review.read",
-        Activity::EntityRead,
-        "Access review read",
-        &[
-            ("format", format.to_owned()),
-            ("report_sha256", report.report_sha256.clone()),
-        ],
-    )
-    .await
-    {
-        return e.into_response();
-    }
+    let report = match authorized_report(&state, &caller, format).await {
+        Ok(report) => report,
+        Err(e) => return e.into_response(),
+    };
     if csv {
         (
             [
@@ -127,6 +101,39 @@ pub async fn report(
     } else {
         Json(report).into_response()
     }
+}
+
+/// The report, if the caller may read it; the read is recorded with `format`
+/// (`json`, `csv`, or `html` for the console's page).
+pub(crate) async fn authorized_report(
+    state: &AppState,
+    caller: &Caller,
+    format: &str,
+) -> Result<access_review::AccessReviewReport, ApiError> {
+    super::authorize(
+        state,
+        caller,
+        Action::ReadAccessReview,
+        &Resource::AccessReview,
+        "access_review",
+    )
+    .await?;
+    let report = access_review::build(state.store(), state.clock().unix_now().0)
+        .await
+        .map_err(|e| ApiError::unavailable(&e))?;
+    record(
+        state,
+        caller,
+        "access_review.read",
+        Activity::EntityRead,
+        "Access review read",
+        &[
+            ("format", format.to_owned()),
+            ("report_sha256", report.report_sha256.clone()),
+        ],
+    )
+    .await?;
+    Ok(report)
 }
 
 /// A sign-off.

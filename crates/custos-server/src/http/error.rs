@@ -46,6 +46,16 @@ impl ApiError {
         }
     }
 
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The plain-words message (never a secret or a customer value).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// A 503 for a dependency that is down; the cause is logged, not shown.
     pub fn unavailable(cause: &dyn std::error::Error) -> Self {
         tracing::warn!(error = %cause, "dependency unavailable");

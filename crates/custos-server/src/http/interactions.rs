@@ -1,5 +1,7 @@
 //! Interactions: `POST /api/v1/interactions` opens one with a customer, assigned
-//! to an agent (integrations and the agent's supervisor); `GET …/{id}` reads it;
+//! to an agent (integrations and the agent's supervisor); `GET /api/v1/interactions`
+//! lists the open ones the caller may read (an agent's own, a supervisor's team's);
+//! `GET …/{id}` reads it;
 //! `POST …/{id}/close` closes it, and access to the customer through it ends.
 //! The answer carries the redacted messages and transcript (`http/conversation.rs`
 //! adds them) and the customer's verification state.
@@ -364,6 +366,107 @@ pub async fn read(
             .map_err(|e| crate::http::verification::conversation_error(e.into()))?;
     }
     Ok(Json(view(&record, agent, &entries)))
+}
+
+/// An open interaction in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InteractionSummary {
+    /// Id.
+    pub id: Uuid,
+    /// `voice`, `chat` or `email`.
+    pub channel: String,
+    /// The customer.
+    pub customer_id: Uuid,
+    /// The agent's username.
+    pub agent: String,
+    /// Opened (RFC 3339).
+    pub opened_at: String,
+    /// Whether the customer has been verified in it.
+    pub verified: bool,
+}
+
+/// Open interactions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InteractionList {
+    /// Newest first, at most 200.
+    pub interactions: Vec<InteractionSummary>,
+}
+
+/// How many open interactions a list shows.
+const LIST_LIMIT: u32 = 200;
+
+/// The open interactions the caller may read, newest first: an agent's own, a
+/// supervisor's team's, and for other roles whatever the policy lets them read.
+#[utoipa::path(get, path = "/api/v1/interactions", tag = "vault",
+    responses(
+        (status = 200, description = "Open interactions", body = InteractionList),
+        (status = 401, description = "Not signed in", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<InteractionList>, ApiError> {
+    use custos_auth::role::Role;
+    use custos_store::{InteractionScope, VaultStore as _};
+    let scope = match &caller.principal {
+        crate::auth::Principal::Person(p) => match p.role {
+            Role::Agent => InteractionScope::Agent(p.user.id),
+            Role::Supervisor => match &p.user.team {
+                Some(team) => InteractionScope::Team(team.clone()),
+                None => {
+                    return Ok(Json(InteractionList {
+                        interactions: Vec::new(),
+                    }));
+                }
+            },
+            _ => InteractionScope::All,
+        },
+        crate::auth::Principal::Service(_) => InteractionScope::All,
+    };
+    let records = state
+        .store()
+        .open_interactions_in(&scope, LIST_LIMIT)
+        .await
+        .map_err(|e| ApiError::unavailable(&e))?;
+    // The policy still decides, row by row; a row it refuses is simply not listed.
+    let fresh = state.auth().mfa_fresh(&caller.principal);
+    let mut names = std::collections::HashMap::new();
+    let mut interactions = Vec::new();
+    for record in records {
+        let allowed = state
+            .authz()
+            .authorize(
+                &caller.principal,
+                Action::ReadInteraction,
+                &resource(&state, &record),
+                fresh,
+            )
+            .allowed;
+        if !allowed {
+            continue;
+        }
+        let agent = match names.get(&record.agent_id) {
+            Some(name) => String::clone(name),
+            None => {
+                let name = state
+                    .vault()
+                    .person(record.agent_id)
+                    .await
+                    .map(|u| u.username)
+                    .unwrap_or_default();
+                names.insert(record.agent_id, name.clone());
+                name
+            }
+        };
+        interactions.push(InteractionSummary {
+            id: record.id,
+            channel: record.channel,
+            customer_id: record.customer_id,
+            agent,
+            opened_at: super::rfc3339(record.opened_at),
+            verified: record.verified_at.is_some(),
+        });
+    }
+    Ok(Json(InteractionList { interactions }))
 }
 
 /// Close an interaction; access to the customer through it ends at once.

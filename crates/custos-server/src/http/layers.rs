@@ -97,12 +97,13 @@ async fn contract_error_shape(request: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_json = response
+    // JSON errors are ours already; HTML ones are the console's error pages.
+    let shaped_already = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if is_json {
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if shaped_already {
         return response;
     }
     let (mut parts, _body) = response.into_parts();

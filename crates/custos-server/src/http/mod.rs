@@ -50,6 +50,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sessions::end_session))
         .routes(routes!(users::unlock))
         .routes(routes!(users::disable))
+        .routes(routes!(users::lock))
+        .routes(routes!(users::end_sessions))
         .routes(routes!(users::set_shift))
         .routes(routes!(access_review::report))
         .routes(routes!(access_review::sign_off))
@@ -60,7 +62,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(customers::read, customers::delete))
         .routes(routes!(customers::reveal))
         .routes(routes!(customers::detokenize))
-        .routes(routes!(interactions::open))
+        .routes(routes!(interactions::open, interactions::list))
         .routes(routes!(interactions::read))
         .routes(routes!(interactions::close))
         .routes(routes!(conversation::add_message))
@@ -144,6 +146,7 @@ pub(crate) fn rfc3339(unix: i64) -> String {
 /// The complete application for `state`.
 pub fn app(router: Router<AppState>, state: AppState) -> Router {
     let router = router
+        .merge(crate::console::routes())
         .fallback(|| async { error::ApiError::from_status(axum::http::StatusCode::NOT_FOUND) });
     layers::apply(router, &state).with_state(state)
 }

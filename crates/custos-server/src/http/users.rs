@@ -1,12 +1,12 @@
-//! Account actions of security officers and administrators: unlock, disable, and set
-//! the work shift detection compares activity with. Each needs a recent second factor
-//! (step-up), and nobody acts on their own account.
+//! Account actions of security officers and administrators: lock, unlock, end every
+//! session, disable, and set the work shift detection compares activity with. Each
+//! needs a recent second factor (step-up), and nobody acts on their own account.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::AuthError;
+use crate::auth::{AuthError, Because};
 use crate::authz::{Action, Resource};
 use crate::http::auth::auth_error;
 use crate::http::caller::Caller;
@@ -64,6 +64,81 @@ pub async fn unlock(
         .await
     {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => auth_error(e).into_response(),
+    }
+}
+
+/// How long an officer's lock lasts unless lifted: a year, i.e. until unlocked.
+const OFFICER_LOCK_SECS: i64 = 365 * 24 * 3600;
+
+/// Lock an account until a security officer unlocks it (for an investigation); its
+/// sessions end at once. Unlike disabling, the account keeps its standing.
+#[utoipa::path(post, path = "/api/v1/users/{username}/lock", tag = "auth",
+    params(("username" = String, Path, description = "The account")),
+    responses(
+        (status = 204, description = "Locked; its sessions ended"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not allowed, or a fresh second factor is needed", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody)))]
+pub async fn lock(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+) -> Response {
+    let user = match managed_account(&state, &caller, &username).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let ip = caller.ip_text();
+    let actor = caller.principal.actor(ip.as_deref());
+    let until = state.clock().unix_now().0.saturating_add(OFFICER_LOCK_SECS);
+    let auth = state.auth();
+    let done = async {
+        auth.lock_user(actor.clone(), &user, until, Because::Officer)
+            .await?;
+        auth.end_sessions_of(actor, &user, Because::Officer).await
+    };
+    match done.await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => auth_error(e).into_response(),
+    }
+}
+
+/// How many sessions an action ended.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SessionsEnded {
+    /// Sessions ended.
+    pub ended: usize,
+}
+
+/// End every live session of an account (they must sign in again).
+#[utoipa::path(post, path = "/api/v1/users/{username}/end-sessions", tag = "auth",
+    params(("username" = String, Path, description = "The account")),
+    responses(
+        (status = 200, description = "Ended", body = SessionsEnded),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not allowed, or a fresh second factor is needed", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody)))]
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+) -> Response {
+    let user = match managed_account(&state, &caller, &username).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let ip = caller.ip_text();
+    match state
+        .auth()
+        .end_sessions_of(
+            caller.principal.actor(ip.as_deref()),
+            &user,
+            Because::Officer,
+        )
+        .await
+    {
+        Ok(ended) => axum::Json(SessionsEnded { ended }).into_response(),
         Err(e) => auth_error(e).into_response(),
     }
 }

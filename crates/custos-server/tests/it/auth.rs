@@ -658,11 +658,34 @@ async fn officers_unlock_and_disable_others_but_not_themselves(db: TestDatabase)
     );
     server.clock().advance(time::Duration::seconds(31));
     let lena_token = sign_in(&server, "lena", &locked).await;
+    // Ending her sessions signs her out; she can sign in again.
+    let ended = call("/api/v1/users/lena/end-sessions").await.unwrap();
+    assert_eq!(ended.status(), 200);
+    assert_eq!(ended.json::<Value>().await.unwrap()["ended"], 1);
     assert_eq!(
-        call("/api/v1/users/oscar/disable").await.unwrap().status(),
-        403,
-        "not on oneself"
+        get_as(&server, "/api/v1/me", &lena_token).await.status(),
+        401
     );
+    server.clock().advance(time::Duration::seconds(31));
+    let lena_token = sign_in(&server, "lena", &locked).await;
+    // An officer's lock ends the sessions of the person locked.
+    let max = create_person(&server, "max", Role::Agent).await;
+    let max_token = sign_in(&server, "max", &max).await;
+    assert_eq!(call("/api/v1/users/max/lock").await.unwrap().status(), 204);
+    assert_eq!(
+        get_as(&server, "/api/v1/me", &max_token).await.status(),
+        401
+    );
+    for own in ["disable", "lock", "end-sessions"] {
+        assert_eq!(
+            call(&format!("/api/v1/users/oscar/{own}"))
+                .await
+                .unwrap()
+                .status(),
+            403,
+            "not on oneself"
+        );
+    }
     assert_eq!(
         call("/api/v1/users/nobody/disable").await.unwrap().status(),
         404
@@ -675,6 +698,21 @@ async fn officers_unlock_and_disable_others_but_not_themselves(db: TestDatabase)
         get_as(&server, "/api/v1/me", &lena_token).await.status(),
         401
     );
+    // The lock holds against the right password long after a sign-in lockout would
+    // have expired, until an officer lifts it.
+    server.clock().advance(time::Duration::days(30));
+    assert_eq!(login(&server, "max", PASSWORD).await.status(), 423);
+    let officer_token = sign_in(&server, "oscar", &officer).await;
+    let unlock = server
+        .client()
+        .post(server.url("/api/v1/users/max/unlock"))
+        .bearer_auth(&officer_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unlock.status(), 204);
+    server.clock().advance(time::Duration::seconds(31));
+    sign_in(&server, "max", &max).await;
     let actions: Vec<String> = server
         .server()
         .state()
@@ -686,8 +724,15 @@ async fn officers_unlock_and_disable_others_but_not_themselves(db: TestDatabase)
         .map(|e| e.index.action)
         .collect();
     assert!(
-        actions.contains(&"account.unlock".to_owned())
-            && actions.contains(&"account.disable".to_owned())
+        [
+            "account.unlock",
+            "account.disable",
+            "account.lock",
+            "auth.session_end"
+        ]
+        .iter()
+        .all(|a| actions.contains(&(*a).to_owned())),
+        "{actions:?}"
     );
     server.stop().await;
 }

@@ -90,13 +90,27 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
                 403
             }
         }
-        ("POST", "/api/v1/users/{username}/unlock" | "/api/v1/users/{username}/disable") => {
+        (
+            "POST",
+            "/api/v1/users/{username}/unlock"
+            | "/api/v1/users/{username}/disable"
+            | "/api/v1/users/{username}/lock",
+        ) => {
             if officer_or_admin {
                 204
             } else {
                 403
             }
         }
+        ("POST", "/api/v1/users/{username}/end-sessions") => {
+            if officer_or_admin {
+                200
+            } else {
+                403
+            }
+        }
+        // The list is filtered by the policy row by row: everyone gets one, maybe empty.
+        ("GET", "/api/v1/interactions") => 200,
         ("GET", "/api/v1/access-review" | "/api/v1/access-review/sign-offs") => match role {
             Role::SecurityOfficer | Role::Auditor | Role::Admin => 200,
             _ => 403,

@@ -10,6 +10,7 @@ mod audit_forwarding;
 mod audit_trail;
 mod auth;
 mod authz_matrix;
+mod console;
 mod conversations;
 mod detection;
 mod http_surface;

@@ -11,7 +11,7 @@ macro_rules! impl_vault_store {
         use crate::accounts::conflict_or;
         use crate::vault::{
             CARD_COLUMNS, CardRow, CardTokenRecord,
-            INTERACTION_COLUMNS, InteractionRecord, InteractionRow, KekRecord, NewCustomer,
+            INTERACTION_COLUMNS, InteractionRecord, InteractionRow, InteractionScope, KekRecord, NewCustomer,
             StoredCustomer, SystemKeyRecord, VaultStore, WrappedDataKey, card_from_row,
             customer_from_row, interaction_from_row, version,
         };
@@ -423,6 +423,34 @@ macro_rules! impl_vault_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(StoreError::query("read open interactions"))?;
+                Ok(rows.into_iter().map(interaction_from_row).collect())
+            }
+
+            async fn open_interactions_in(
+                &self,
+                scope: &InteractionScope,
+                limit: u32,
+            ) -> Result<Vec<InteractionRecord>, StoreError> {
+                let filter = match scope {
+                    InteractionScope::All => "",
+                    InteractionScope::Agent(_) => "AND agent_id = $2",
+                    InteractionScope::Team(_) => "AND agent_team = $2",
+                };
+                let sql = format!(
+                    "SELECT {INTERACTION_COLUMNS} FROM interactions \
+                     WHERE closed_at IS NULL {filter} ORDER BY opened_at DESC LIMIT $1"
+                );
+                let query = sqlx::query_as::<_, InteractionRow>(sqlx::AssertSqlSafe(sql))
+                    .bind(i64::from(limit));
+                let query = match scope {
+                    InteractionScope::All => query,
+                    InteractionScope::Agent(agent) => query.bind(*agent),
+                    InteractionScope::Team(team) => query.bind(team.clone()),
+                };
+                let rows = query
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::query("list open interactions"))?;
                 Ok(rows.into_iter().map(interaction_from_row).collect())
             }
 

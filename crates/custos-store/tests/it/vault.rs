@@ -2,8 +2,8 @@
 //! tokens, crypto-shredding, rewrapping and interactions.
 
 use custos_store::{
-    AccountStore, CardTokenRecord, CustomerRecord, InteractionRecord, KekRecord, NewCustomer,
-    StoreError, SystemKeyRecord, UserRecord, VaultStore,
+    AccountStore, CardTokenRecord, CustomerRecord, InteractionRecord, InteractionScope, KekRecord,
+    NewCustomer, StoreError, SystemKeyRecord, UserRecord, VaultStore,
 };
 use custos_testkit::TestDatabase;
 use uuid::Uuid;
@@ -232,6 +232,39 @@ async fn interactions_open_and_close_once(db: TestDatabase) {
         store.open_interactions(customer).await.unwrap(),
         vec![interaction.clone()]
     );
+    let listed = |scope: InteractionScope| {
+        let store = &store;
+        async move { store.open_interactions_in(&scope, 10).await.unwrap() }
+    };
+    assert_eq!(
+        listed(InteractionScope::All).await,
+        vec![interaction.clone()]
+    );
+    assert_eq!(
+        listed(InteractionScope::Agent(interaction.agent_id)).await,
+        vec![interaction.clone()]
+    );
+    assert!(
+        listed(InteractionScope::Agent(Uuid::new_v4()))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        listed(InteractionScope::Team("billing".into())).await,
+        vec![interaction.clone()]
+    );
+    assert!(
+        listed(InteractionScope::Team("sales".into()))
+            .await
+            .is_empty()
+    );
+    assert!(
+        store
+            .open_interactions_in(&InteractionScope::All, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         store
             .close_interaction(interaction.id, T0 + 60, "agent1")
@@ -245,6 +278,7 @@ async fn interactions_open_and_close_once(db: TestDatabase) {
             .unwrap()
     );
     assert!(store.open_interactions(customer).await.unwrap().is_empty());
+    assert!(listed(InteractionScope::All).await.is_empty());
     let closed = store.interaction(interaction.id).await.unwrap().unwrap();
     assert_eq!(closed.closed_at, Some(T0 + 60));
     // An interaction for nobody known is refused.

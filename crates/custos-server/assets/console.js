@@ -1,0 +1,438 @@
+// The Custos console's only script. It drives the JSON API with the session
+// cookie (same origin, so the server's CSRF check passes) and never keeps a
+// customer value longer than the 30 seconds a reveal is shown. No framework,
+// no build step; served from our origin under a CSP without inline script.
+"use strict";
+
+(function () {
+  const REVEAL_SHOWN_MS = 30 * 1000;
+
+  const $ = (selector, root) => (root || document).querySelector(selector);
+  const $$ = (selector, root) => Array.from((root || document).querySelectorAll(selector));
+
+  /** Calls the API; resolves to {ok, status, data} and never throws on HTTP errors. */
+  async function api(method, path, body) {
+    const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, options);
+    } catch (_) {
+      return { ok: false, status: 0, data: null };
+    }
+    let data = null;
+    const type = response.headers.get("Content-Type") || "";
+    if (type.startsWith("application/json")) {
+      data = await response.json().catch(() => null);
+    }
+    if (response.ok) idle.touch();
+    if (response.status === 401 && !signingOut && !document.body.classList.contains("login")) {
+      window.location.assign("/console/login");
+    }
+    return { ok: response.ok, status: response.status, data };
+  }
+
+  function errorCode(result) {
+    return result.data && result.data.error ? result.data.error.code : "";
+  }
+
+  function errorMessage(result, fallback) {
+    if (result.status === 0) return "Custos cannot be reached. Check your connection and try again.";
+    if (result.data && result.data.error && result.data.error.message) return result.data.error.message;
+    return fallback;
+  }
+
+  function say(element, text, isError) {
+    if (!element) return;
+    element.textContent = text;
+    element.hidden = !text;
+    element.classList.toggle("error-message", Boolean(isError));
+  }
+
+  // ---- Step-up: a fresh second factor before a sensitive action -------------
+
+  /** Runs `action`; if the server asks for a fresh factor, asks for a code, confirms it, and runs it again. */
+  async function withStepUp(action) {
+    const result = await action();
+    if (result.status !== 403 || errorCode(result) !== "step_up_required") return result;
+    const confirmed = await askStepUp();
+    return confirmed ? action() : result;
+  }
+
+  function askStepUp() {
+    const dialog = $("#step-up-dialog");
+    if (!dialog) return Promise.resolve(false);
+    const input = $("#step-up-code");
+    const error = $("#step-up-error");
+    input.value = "";
+    say(error, "");
+    dialog.showModal();
+    input.focus();
+    return new Promise((resolve) => {
+      const finish = (outcome) => {
+        $("#step-up-confirm").onclick = null;
+        $("#step-up-cancel").onclick = null;
+        dialog.close();
+        resolve(outcome);
+      };
+      $("#step-up-cancel").onclick = () => finish(false);
+      $("#step-up-confirm").onclick = async () => {
+        const result = await api("POST", "/api/v1/auth/step-up/totp", { code: input.value.trim() });
+        if (result.ok) finish(true);
+        else say(error, errorMessage(result, "That code did not work."), true);
+      };
+    });
+  }
+
+  // ---- Idle sign-out ---------------------------------------------------------
+
+  // The server ends a session after `session.idle_timeout_secs` without a request;
+  // the page warns a little before and signs out at the same moment.
+  const idle = {
+    timeoutMs: 0,
+    lastMs: Date.now(),
+    touch() {
+      this.lastMs = Date.now();
+      const warning = $("#idle-warning");
+      if (warning) warning.hidden = true;
+    },
+    start(seconds) {
+      this.timeoutMs = seconds * 1000;
+      const warnBeforeMs = Math.min(60 * 1000, this.timeoutMs / 4);
+      this.touch();
+      window.setInterval(() => {
+        const idleMs = Date.now() - this.lastMs;
+        if (idleMs >= this.timeoutMs) {
+          signOut("idle");
+        } else if (idleMs >= this.timeoutMs - warnBeforeMs) {
+          $("#idle-warning").hidden = false;
+        }
+      }, 1000);
+      const stay = $("#idle-stay");
+      if (stay) stay.addEventListener("click", () => api("GET", "/api/v1/me"));
+    },
+  };
+
+  let signingOut = false;
+  async function signOut(reason) {
+    if (signingOut) return;
+    signingOut = true;
+    hideRevealed();
+    await api("POST", "/api/v1/auth/logout");
+    window.location.assign("/console/login?reason=" + encodeURIComponent(reason));
+  }
+
+  // ---- Sign-in ---------------------------------------------------------------
+
+  function setUpLogin() {
+    const loginForm = $("#login-form");
+    if (!loginForm) return;
+    const mfaForm = $("#mfa-form");
+    const error = $("#login-error");
+    let mfaToken = null;
+    $("#username").focus();
+
+    loginForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      say(error, "");
+      const result = await api("POST", "/api/v1/auth/login", {
+        username: $("#username").value.trim(),
+        password: $("#password").value,
+      });
+      $("#password").value = "";
+      if (result.ok && result.data && result.data.mfa_token) {
+        mfaToken = result.data.mfa_token;
+        loginForm.hidden = true;
+        mfaForm.hidden = false;
+        $("#totp-code").focus();
+        return;
+      }
+      if (result.status === 423) {
+        say(error, "This account is locked after too many failed sign-ins. Try again later, or ask a security officer to unlock it.", true);
+      } else if (result.status === 429) {
+        say(error, "Too many sign-in attempts from here. Wait a minute and try again.", true);
+      } else if (result.status === 401) {
+        say(error, "The username or password is not right.", true);
+      } else {
+        say(error, errorMessage(result, "Signing in did not work."), true);
+      }
+    });
+
+    mfaForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      say(error, "");
+      const result = await api("POST", "/api/v1/auth/mfa/totp", {
+        mfa_token: mfaToken,
+        code: $("#totp-code").value.trim(),
+      });
+      $("#totp-code").value = "";
+      if (result.ok) {
+        window.location.assign("/console");
+      } else if (result.status === 401 && errorCode(result) !== "invalid_code") {
+        // The password step expired or was refused; start again.
+        mfaForm.hidden = true;
+        loginForm.hidden = false;
+        say(error, errorMessage(result, "Sign in again."), true);
+      } else {
+        say(error, errorMessage(result, "That code did not work."), true);
+      }
+    });
+  }
+
+  // ---- First administrator ----------------------------------------------------
+
+  function setUpSetup() {
+    const form = $("#setup-form");
+    if (!form) return;
+    const error = $("#setup-error");
+    // The token travels in the fragment (never sent to a server or a log);
+    // take it and clear it from the address bar and history.
+    const token = new URLSearchParams(window.location.hash.slice(1)).get("token");
+    window.history.replaceState(null, "", "/setup");
+    if (!token) {
+      say(error, "This page needs the one-time link that `custos serve` printed.", true);
+      form.hidden = true;
+      return;
+    }
+    $("#setup-username").focus();
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const password = $("#setup-password").value;
+      if (password !== $("#setup-password-again").value) {
+        say(error, "The two passwords differ.", true);
+        return;
+      }
+      const result = await api("POST", "/api/v1/setup", {
+        token,
+        username: $("#setup-username").value.trim(),
+        password,
+      });
+      if (!result.ok || !result.data) {
+        say(error, errorMessage(result, "Setting up did not work."), true);
+        return;
+      }
+      say(error, "");
+      form.hidden = true;
+      $("#setup-password").value = "";
+      $("#setup-password-again").value = "";
+      const svg = result.data.totp_qr_svg;
+      $("#totp-qr").src = "data:image/svg+xml;base64," + window.btoa(svg);
+      const secret = new URL(result.data.totp_uri).searchParams.get("secret") || "";
+      $("#totp-secret").textContent = secret;
+      const list = $("#recovery-codes");
+      result.data.recovery_codes.forEach((code) => {
+        const item = document.createElement("li");
+        item.textContent = code;
+        list.append(item);
+      });
+      $("#setup-done").hidden = false;
+    });
+  }
+
+  // ---- The interaction page: verification and reveal ---------------------------
+
+  let revealTimer = null;
+
+  function hideRevealed() {
+    $$(".revealed-value").forEach((element) => {
+      const cell = element.parentElement;
+      element.remove();
+      const masked = $(".masked-value", cell);
+      if (masked) masked.hidden = false;
+    });
+    if (revealTimer) window.clearTimeout(revealTimer);
+    revealTimer = null;
+  }
+
+  function setUpInteraction() {
+    const root = $("#interaction");
+    if (!root) return;
+    const interactionId = root.dataset.interaction;
+    const customerId = root.dataset.customer;
+    const base = "/api/v1/interactions/" + encodeURIComponent(interactionId);
+    const message = $("#verification-message");
+
+    const sendCode = $("#send-code");
+    if (sendCode) {
+      sendCode.addEventListener("click", async () => {
+        const method = $("#code-channel").value;
+        const result = await api("POST", base + "/verification", { method });
+        say(message, result.ok
+          ? "A code was sent to the customer's " + (method === "phone" ? "phone" : "email") + ". Ask them to read it out."
+          : errorMessage(result, "The code could not be sent."), !result.ok);
+        if (result.ok) $("#verification-code").focus();
+      });
+    }
+    const confirmCode = $("#confirm-code");
+    if (confirmCode) {
+      confirmCode.addEventListener("click", async () => {
+        const code = $("#verification-code").value.trim();
+        const result = await api("POST", base + "/verification/confirm", { code });
+        if (result.ok) {
+          window.location.reload();
+        } else {
+          say(message, errorMessage(result, "That code did not work."), true);
+        }
+      });
+    }
+    const answer = $("#answer-questions");
+    if (answer) {
+      answer.addEventListener("click", async () => {
+        const answers = {};
+        $$("#questions-form input").forEach((input) => { answers[input.name] = input.value; });
+        const result = await api("POST", base + "/verification/questions", { answers });
+        if (result.ok) window.location.reload();
+        else say(message, errorMessage(result, "The answers did not match."), true);
+      });
+    }
+
+    const dialog = $("#reveal-dialog");
+    const revealError = $("#reveal-error");
+    let field = null;
+    $$("button.reveal").forEach((button) => {
+      button.addEventListener("click", () => {
+        field = button.dataset.field;
+        $("#reveal-field-label").textContent = button.dataset.label.toLowerCase();
+        $("#reveal-reason-text").value = "";
+        say(revealError, "");
+        dialog.showModal();
+        $("#reveal-reason-code").focus();
+      });
+    });
+    $("#reveal-cancel").addEventListener("click", () => dialog.close());
+    $("#reveal-confirm").addEventListener("click", async () => {
+      const text = $("#reveal-reason-text").value.trim();
+      if (!text) {
+        say(revealError, "Say why you need to see it.", true);
+        return;
+      }
+      const request = {
+        field,
+        interaction_id: interactionId,
+        reason: { code: $("#reveal-reason-code").value, text },
+      };
+      const result = await withStepUp(() =>
+        api("POST", "/api/v1/customers/" + encodeURIComponent(customerId) + "/reveal", request));
+      if (!result.ok || !result.data) {
+        say(revealError, errorMessage(result, "The value could not be revealed."), true);
+        return;
+      }
+      dialog.close();
+      showRevealed(result.data.field, result.data.value);
+    });
+    window.addEventListener("pagehide", hideRevealed);
+  }
+
+  function showRevealed(fieldName, value) {
+    hideRevealed();
+    const cell = $('dd[data-field="' + CSS.escape(fieldName) + '"]');
+    if (!cell) return;
+    const masked = $(".masked-value", cell);
+    if (masked) masked.hidden = true;
+    const shown = document.createElement("span");
+    shown.className = "revealed-value";
+    shown.textContent = value;
+    cell.prepend(shown);
+    revealTimer = window.setTimeout(hideRevealed, REVEAL_SHOWN_MS);
+  }
+
+  // ---- Alerts and people -------------------------------------------------------
+
+  function setUpAlert() {
+    const root = $("#alert-actions");
+    if (!root) return;
+    const base = "/api/v1/alerts/" + encodeURIComponent(root.dataset.alert);
+    const message = $("#alert-message");
+    const act = (button, path) => {
+      if (!button) return;
+      button.addEventListener("click", async () => {
+        const note = $("#alert-note").value.trim();
+        const body = path === "/notes" ? { text: note } : (note ? { note } : {});
+        if (path === "/notes" && !note) {
+          say(message, "Write the note first.", true);
+          return;
+        }
+        const result = await withStepUp(() => api("POST", base + path, body));
+        if (result.ok) window.location.reload();
+        else say(message, errorMessage(result, "That did not work."), true);
+      });
+    };
+    act($("#alert-acknowledge"), "/acknowledge");
+    act($("#alert-resolve"), "/resolve");
+    act($("#alert-add-note"), "/notes");
+  }
+
+  function setUpPeople() {
+    const message = $("#people-message");
+    const act = (selector, action, question) => {
+      $$(selector).forEach((button) => {
+        button.addEventListener("click", async () => {
+          const username = button.dataset.username;
+          if (question && !window.confirm(question.replace("{}", username))) return;
+          const path = "/api/v1/users/" + encodeURIComponent(username) + "/" + action;
+          const result = await withStepUp(() => api("POST", path));
+          if (result.ok) window.location.reload();
+          else say(message, errorMessage(result, "That did not work."), true);
+        });
+      });
+    };
+    act("button.unlock", "unlock", null);
+    act("button.lock", "lock", "Lock {}? Their sessions end, and they cannot sign in until unlocked.");
+    act("button.end-sessions", "end-sessions", "End every session of {}?");
+    act("button.disable", "disable", "Disable {}? Every session and token of theirs ends at once.");
+
+    const signOff = $("#sign-off");
+    if (signOff) {
+      signOff.addEventListener("click", async () => {
+        const notes = $("#sign-off-notes").value.trim();
+        const signOffMessage = $("#sign-off-message");
+        if (!notes) {
+          say(signOffMessage, "Write what you checked and decided.", true);
+          return;
+        }
+        const body = { report_sha256: $("#sign-off-form").dataset.report, notes };
+        const result = await withStepUp(() => api("POST", "/api/v1/access-review/sign-off", body));
+        if (result.ok) window.location.reload();
+        else say(signOffMessage, errorMessage(result, "The sign-off was not recorded."), true);
+      });
+    }
+  }
+
+  function setUpSettings() {
+    const rulesMessage = $("#rules-message");
+    $$("button.toggle-rule").forEach((button) => {
+      button.addEventListener("click", async () => {
+        const path = "/api/v1/detection/rules/" + encodeURIComponent(button.dataset.rule);
+        const body = { enabled: button.dataset.enable === "true" };
+        const result = await withStepUp(() => api("PUT", path, body));
+        if (result.ok) window.location.reload();
+        else say(rulesMessage, errorMessage(result, "The rule was not changed."), true);
+      });
+    });
+    const addPolicy = $("#policy-add");
+    if (addPolicy) {
+      addPolicy.addEventListener("click", async () => {
+        const body = { id: $("#policy-id").value.trim(), text: $("#policy-text").value };
+        const result = await withStepUp(() => api("POST", "/api/v1/policies", body));
+        if (result.ok) window.location.reload();
+        else say($("#policy-message"), errorMessage(result, "The policy was not added."), true);
+      });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    setUpLogin();
+    setUpSetup();
+    const logout = $("#logout");
+    if (logout) logout.addEventListener("click", () => signOut("signed_out"));
+    const timeout = document.querySelector('meta[name="custos-idle-timeout"]');
+    if (timeout) idle.start(Number(timeout.content));
+    setUpInteraction();
+    setUpAlert();
+    setUpPeople();
+    setUpSettings();
+  });
+})();

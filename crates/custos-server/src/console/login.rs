@@ -1,0 +1,41 @@
+//! The sign-in page: password, then the TOTP code (the page script calls
+//! `POST /api/v1/auth/login` and `…/auth/mfa/totp`, which set the session cookie);
+//! and the first administrator's setup page, where the link `serve` prints lands
+//! (its token stays in the URL fragment, which browsers never send).
+
+use axum::extract::Query;
+use axum::response::Response;
+use serde::Deserialize;
+
+/// Why the person is back at the sign-in page.
+#[derive(Debug, Deserialize)]
+pub(crate) struct LoginQuery {
+    /// `idle` after the idle sign-out, `signed_out` after signing out.
+    reason: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    notice: Option<&'static str>,
+}
+
+/// `GET /console/login`.
+pub(crate) async fn page(Query(query): Query<LoginQuery>) -> Response {
+    let notice = match query.reason.as_deref() {
+        Some("idle") => Some("You were signed out after a period of inactivity."),
+        Some("signed_out") => Some("You are signed out."),
+        _ => None,
+    };
+    super::render(&LoginPage { notice })
+}
+
+#[derive(askama::Template)]
+#[template(path = "console/setup.html")]
+struct SetupPage;
+
+/// `GET /setup`: the page the one-time setup link opens. The script reads the
+/// token from the fragment and calls `POST /api/v1/setup`.
+pub(crate) async fn setup() -> Response {
+    super::render(&SetupPage)
+}

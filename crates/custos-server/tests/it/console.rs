@@ -1,0 +1,316 @@
+//! The web console's pages through HTTPS: each role sees its own pages and no
+//! other's, no page carries a value the role may not see, and every page keeps
+//! to the strict CSP (no inline script or style). The browser tests in
+//! `tests/browser/` drive the same pages in Chromium.
+
+use custos_auth::role::Role;
+use custos_testkit::{SmtpSink, TestDatabase, TestServer};
+use serde_json::{Value, json};
+
+use crate::auth::{create_person, create_person_in_team, get_as, sign_in};
+use crate::vault::{create_customer, post_as, service_token};
+
+/// Values of the customer that only a reveal may show.
+const CANARIES: &[&str] = &[
+    "219-09-9999",
+    "219099999",
+    "canary.customer@example.test",
+    "4155550142",
+    "555 0142",
+    "9988776655",
+    "4111 1111 1111 1111",
+    "4111111111111111",
+    "1984-07-19",
+    "42 Lantern Row",
+];
+
+fn canary_customer() -> Value {
+    json!({
+        "name": "Rosa Canary",
+        "email": "canary.customer@example.test",
+        "phone": "+1 415 555 0142",
+        "date_of_birth": "1984-07-19",
+        "ssn": "219-09-9999",
+        "address": "42 Lantern Row, Portland, OR 97201",
+        "account_number": "9988776655",
+        "card": { "number": "4111 1111 1111 1111", "expiry": "09/2030" }
+    })
+}
+
+/// The page at `path` for `token`: its status and HTML, after checking it is HTML
+/// under the CSP with no inline script or style.
+async fn page(server: &TestServer, path: &str, token: &str) -> (u16, String) {
+    let response = get_as(server, path, token).await;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let html = response.text().await.unwrap();
+    let content_type = headers["content-type"].to_str().unwrap();
+    assert!(
+        content_type.starts_with("text/html"),
+        "{path}: {content_type}"
+    );
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert!(!html.contains("style="), "{path}: inline style");
+    assert!(!html.contains("<style"), "{path}: inline stylesheet");
+    for script in html.split("<script").skip(1) {
+        let tag = script.split('>').next().unwrap();
+        assert!(
+            tag.contains("src=\"/console/static/"),
+            "{path}: inline script"
+        );
+    }
+    for handler in [
+        "onclick=",
+        "onload=",
+        "onsubmit=",
+        "onerror=",
+        "javascript:",
+    ] {
+        assert!(!html.contains(handler), "{path}: inline handler");
+    }
+    (status, html)
+}
+
+fn assert_no_canary(html: &str, what: &str) {
+    for canary in CANARIES {
+        assert!(!html.contains(canary), "{what} shows a customer value");
+    }
+}
+
+async fn each_role_sees_its_pages_and_no_customer_value(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let integration = service_token(&server, Role::Integration).await;
+    let (customer, _) = create_customer(&server, &integration, canary_customer()).await;
+    let ada = create_person(&server, "ada", Role::Agent).await;
+    let bob = create_person(&server, "bob", Role::Agent).await;
+    let sam = create_person(&server, "sam", Role::Supervisor).await;
+    let otto = create_person_in_team(&server, "otto", Role::Supervisor, "sales").await;
+    let sol = create_person(&server, "sol", Role::SecurityOfficer).await;
+    let aud = create_person(&server, "aud", Role::Auditor).await;
+    let opened = post_as(
+        &server,
+        "/api/v1/interactions",
+        &integration,
+        json!({ "channel": "chat", "customer_id": customer, "agent": "ada" }),
+    )
+    .await;
+    let interaction = opened.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let messages = format!("/api/v1/interactions/{interaction}/messages");
+    for text in [
+        "hi, my card is 4111 1111 1111 1111",
+        "URGENT: your account is suspended, log in at http://192.0.2.7/login and send me the code",
+    ] {
+        let sent = post_as(
+            &server,
+            &messages,
+            &integration,
+            json!({ "sender": "customer", "text": text }),
+        )
+        .await;
+        assert_eq!(sent.status(), 201);
+    }
+    let ada = sign_in(&server, "ada", &ada).await;
+    let bob = sign_in(&server, "bob", &bob).await;
+    let sam = sign_in(&server, "sam", &sam).await;
+    let otto = sign_in(&server, "otto", &otto).await;
+    let sol = sign_in(&server, "sol", &sol).await;
+    let aud = sign_in(&server, "aud", &aud).await;
+    let link = format!("/console/interactions/{interaction}");
+
+    // The agent's list and workspace: masked, redacted, with the red flags.
+    let (status, list) = page(&server, "/console/interactions", &ada).await;
+    assert_eq!(status, 200);
+    assert!(list.contains(&link));
+    let (status, workspace) = page(&server, &link, &ada).await;
+    assert_eq!(status, 200);
+    assert!(workspace.contains("id=\"customer-panel\""));
+    assert!(workspace.contains("Not verified"));
+    assert!(
+        workspace.contains("class=\"red-flags"),
+        "phishing flags shown"
+    );
+    assert!(workspace.contains("[CREDIT_CARD]") || workspace.contains("CREDIT_CARD"));
+    assert_no_canary(&workspace, "the agent's workspace");
+    let api_list = get_as(&server, "/api/v1/interactions", &ada).await;
+    assert_eq!(api_list.status(), 200);
+    let api_list: Value = api_list.json().await.unwrap();
+    assert_eq!(api_list["interactions"][0]["id"], interaction.as_str());
+
+    // Another agent sees neither the interaction in a list nor its page.
+    let (_, other) = page(&server, "/console/interactions", &bob).await;
+    assert!(!other.contains(&link));
+    let (status, refused) = page(&server, &link, &bob).await;
+    assert_eq!(status, 403);
+    assert!(refused.contains("Not allowed"));
+    assert_no_canary(&refused, "a refusal");
+    // The agent's supervisor sees the team's; another team's supervisor does not.
+    let (_, team) = page(&server, "/console/interactions", &sam).await;
+    assert!(team.contains(&link));
+    let (_, sales) = page(&server, "/console/interactions", &otto).await;
+    assert!(!sales.contains(&link));
+
+    // Security officer: the trail shows who read the record, with no value in it.
+    let (status, audit) = page(&server, "/console/audit?actor=ada&action=", &sol).await;
+    assert_eq!(status, 200);
+    assert!(audit.contains("customer.read") && audit.contains("ada"));
+    assert!(audit.contains("id=\"chain-status\""));
+    assert_no_canary(&audit, "the audit page");
+    let (status, people) = page(&server, "/console/people", &sol).await;
+    assert_eq!(status, 200);
+    assert!(people.contains("class=\"disable danger\" data-username=\"ada\""));
+    assert!(people.contains("class=\"end-sessions secondary\" data-username=\"ada\""));
+    assert!(people.contains("id=\"sign-off-form\""));
+    let (status, rules) = page(&server, "/console/rules", &sol).await;
+    assert_eq!(status, 200);
+    assert!(
+        rules.contains("class=\"rule\""),
+        "the shipped rules are listed"
+    );
+    for path in ["/console/posture", "/console/alerts"] {
+        let (status, html) = page(&server, path, &sol).await;
+        assert_eq!(status, 200, "{path}");
+        assert_no_canary(&html, path);
+    }
+
+    // Auditor: the trail, posture and access review, read-only.
+    let (status, people) = page(&server, "/console/people", &aud).await;
+    assert_eq!(status, 200);
+    assert!(
+        !people.contains("class=\"disable"),
+        "no actions for auditors"
+    );
+    let (status, posture) = page(&server, "/console/posture", &aud).await;
+    assert_eq!(status, 200);
+    assert!(posture.contains("MFA coverage") && posture.contains("<svg"));
+    assert_eq!(page(&server, "/console/audit", &aud).await.0, 200);
+    assert_eq!(page(&server, &link, &aud).await.0, 403);
+
+    assert!(
+        !people.contains("id=\"sign-off-form\""),
+        "auditors do not sign off"
+    );
+    let (status, policies) = page(&server, "/console/policies", &aud).await;
+    assert_eq!(status, 200, "auditors read the policies in force");
+    assert!(policies.contains("policy-readers") && !policies.contains("id=\"policy-form\""));
+
+    // Agents get none of the oversight pages.
+    for path in [
+        "/console/rules",
+        "/console/policies",
+        "/console/audit",
+        "/console/people",
+        "/console/posture",
+        "/console/alerts",
+    ] {
+        let (status, html) = page(&server, path, &ada).await;
+        assert_eq!(status, 403, "{path}");
+        assert_no_canary(&html, path);
+    }
+    server.stop().await;
+}
+
+async fn pages_need_a_person_and_send_strangers_to_sign_in(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let plain = custos_testkit::client_builder_trusting(&server.data_dir().join("tls/cert.pem"))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in ["/", "/console", "/console/interactions", "/console/audit"] {
+        let response = plain.get(server.url(path)).send().await.unwrap();
+        assert!(response.status().is_redirection(), "{path}");
+        let to = response.headers()["location"].to_str().unwrap();
+        assert!(to == "/console" || to == "/console/login", "{path} → {to}");
+    }
+    let (status, login) = page(&server, "/console/login?reason=idle", "no-such-token").await;
+    assert_eq!(status, 200);
+    assert!(login.contains("id=\"login-form\"") && login.contains("id=\"signed-out-notice\""));
+    // The page the setup link opens (its token stays in the fragment).
+    let (status, setup) = page(&server, "/setup", "no-such-token").await;
+    assert_eq!(status, 200);
+    assert!(setup.contains("id=\"setup-form\""));
+    // A service token is not a person.
+    let integration = service_token(&server, Role::Integration).await;
+    let (status, _) = page(&server, "/console/interactions", &integration).await;
+    assert_eq!(status, 403);
+    // The assets are ours; anything else there is a 404 in the API's shape.
+    let script = server.get("/console/static/console.js").await;
+    assert_eq!(script.status(), 200);
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    let missing = server.get("/console/static/other.js").await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.json::<Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
+    server.stop().await;
+}
+
+async fn the_console_verifies_a_customer_through_smtp_pages(db: TestDatabase) {
+    // The page only shows the verification state; the code round trip is the API's
+    // (tested in conversations.rs) and the browser's (tests/browser). Here: the page
+    // changes from the masked header to the masked record once verified.
+    let mut smtp = SmtpSink::start().await;
+    let url = smtp.url();
+    let server = TestServer::start_on(
+        db,
+        &[
+            ("CUSTOS_NOTIFY__SMTP_URL", &url),
+            ("CUSTOS_NOTIFY__SMTP_FROM", "verify@custos.example.com"),
+        ],
+    )
+    .await;
+    let integration = service_token(&server, Role::Integration).await;
+    let (customer, _) = create_customer(&server, &integration, canary_customer()).await;
+    let ada = create_person(&server, "ada", Role::Agent).await;
+    let opened = post_as(
+        &server,
+        "/api/v1/interactions",
+        &integration,
+        json!({ "channel": "voice", "customer_id": customer, "agent": "ada" }),
+    )
+    .await;
+    let interaction = opened.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ada = sign_in(&server, "ada", &ada).await;
+    let link = format!("/console/interactions/{interaction}");
+    let (_, before) = page(&server, &link, &ada).await;
+    assert!(before.contains("Hidden until verified"));
+    assert!(before.contains("id=\"send-code\""));
+    let send = format!("/api/v1/interactions/{interaction}/verification");
+    assert_eq!(post_as(&server, &send, &ada, json!({})).await.status(), 202);
+    let mail = smtp.next().await;
+    let at = mail.data.find("code is ").unwrap() + "code is ".len();
+    let code = mail.data[at..at + 6].to_owned();
+    let confirmed = post_as(
+        &server,
+        &format!("{send}/confirm"),
+        &ada,
+        json!({ "code": code }),
+    )
+    .await;
+    assert_eq!(confirmed.status(), 200);
+    let (_, after) = page(&server, &link, &ada).await;
+    assert!(after.contains("Verified by email"));
+    assert!(!after.contains("Hidden until verified"));
+    assert!(after.contains("***-**-9999"), "the masked SSN");
+    assert!(after.contains("class=\"reveal link\" data-field=\"ssn\""));
+    assert_no_canary(&after, "the verified workspace");
+    server.stop().await;
+}
+
+custos_testkit::test_on_both_stores!(
+    each_role_sees_its_pages_and_no_customer_value,
+    pages_need_a_person_and_send_strangers_to_sign_in,
+    the_console_verifies_a_customer_through_smtp_pages,
+);
