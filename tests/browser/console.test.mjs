@@ -100,15 +100,17 @@ describe('Custos web console', { timeout: 270_000 }, () => {
 
     // People, through the CLI while the server runs. No administrator: the first one
     // comes through the setup link in the browser (any administrator retires the link).
-    for (const [name, role] of [
-      ['ada', 'agent'],
+    for (const [name, role, team] of [
+      ['ada', 'agent', 'billing'],
+      ['bea', 'agent', 'billing'],
+      ['sue', 'supervisor', 'billing'],
       ['sol', 'security_officer'],
       ['aud', 'auditor'],
       ['sam', 'supervisor'],
       ['lou', 'agent'],
       ['ava', 'agent'],
     ]) {
-      const user = await addUser(custos, name, role);
+      const user = await addUser(custos, name, role, team);
       secret(user.password);
       secret(parseTotpUri(user.totpUri).key.toString('hex'));
       secret(new URL(user.totpUri).searchParams.get('secret'));
@@ -234,6 +236,15 @@ describe('Custos web console', { timeout: 270_000 }, () => {
     // The new administrator signs in with a code from the enrolled key.
     await signIn(page, baseUrl, root, codeFor(root));
     assert.equal(new URL(page.url()).pathname, '/console/posture', 'administrators land on the posture page');
+    // The administrator's pages: settings (masking, sessions, retention, keys) and policies.
+    for (const [pathname, content, file] of [
+      ['/console/settings', 'table#masking', 'settings.png'],
+      ['/console/policies', 'form#policy-form', 'policies.png'],
+    ]) {
+      await visit(page, `${baseUrl}${pathname}`);
+      await page.locator(content).waitFor({ state: 'visible' });
+      await screenshot(page, file);
+    }
   });
 
   browserTest('agent: masked customer, verification by emailed code, a 30-second reveal', 90_000, async ({ page }) => {
@@ -391,6 +402,52 @@ describe('Custos web console', { timeout: 270_000 }, () => {
     ]);
     const me = await state.custos.api('GET', '/api/v1/me', { cookie: cookieHeader });
     assert.equal(me.status, 401, 'the session cookie is refused after signing out');
+  });
+
+  browserTest('supervisor: the team\'s interactions, reassignment to another agent of the team', 60_000, async ({ page }) => {
+    const { baseUrl } = state.custos;
+    await signIn(page, baseUrl, state.users.sue, codeFor(state.users.sue));
+    assert.equal(new URL(page.url()).pathname, '/console/interactions', 'supervisors land on their team\'s interactions');
+    const link = page.locator(`a.interaction-link[href="/console/interactions/${state.interactionId}"]`);
+    await link.waitFor({ state: 'visible' });
+    await Promise.all([page.waitForURL((url) => url.pathname.endsWith(state.interactionId)), link.click()]);
+    await page.locator('#reassign').waitFor({ state: 'visible' });
+    await assertNoCanaries(page, 'the supervisor\'s view of the interaction');
+    await page.selectOption('#reassign-agent', 'bea');
+    await screenshot(page, 'supervisor-reassign.png');
+    await submit(page, 'button#reassign-submit');
+    await page.locator('main').filter({ hasText: /agent bea/u }).waitFor({ state: 'visible' });
+  });
+
+  browserTest('devices: an officer issues a code, a browser enrols with it', 60_000, async ({ page, context }) => {
+    const { baseUrl } = state.custos;
+    await signIn(page, baseUrl, state.users.sol, codeFor(state.users.sol));
+    await visit(page, `${baseUrl}/console/people/bea`);
+    await submit(page, 'button#issue-device-code');
+    const shown = page.locator('#device-code');
+    await shown.waitFor({ state: 'visible' });
+    const code = secret((await shown.innerText()).match(/Code: (\S+)/u)[1]);
+    // Bea's browser: its own context, no session.
+    const other = await context.browser().newContext({ ignoreHTTPSErrors: true });
+    try {
+      const bea = await other.newPage();
+      await bea.goto(`${baseUrl}/console/enrol-device`);
+      await bea.fill('#enrol-username', 'bea');
+      await bea.fill('#enrol-code', code);
+      await bea.fill('#enrol-name', 'bea-laptop');
+      await Promise.all([
+        bea.waitForResponse((r) => r.url().endsWith('/api/v1/auth/devices/enrol')),
+        bea.click('button#enrol-submit'),
+      ]);
+      await bea.locator('#enrol-done').waitFor({ state: 'visible' });
+      const cookies = await other.cookies(baseUrl);
+      assert.ok(cookies.some((c) => c.name === '__Host-custos_device'), 'the browser keeps the device credential');
+    } finally {
+      await other.close();
+    }
+    await visit(page, `${baseUrl}/console/people/bea`);
+    await page.locator('tr.device', { hasText: 'bea-laptop' }).waitFor({ state: 'visible' });
+    await screenshot(page, 'person-devices.png');
   });
 
   browserTest('idle sign-out: warning, then back to the sign-in page with the session ended', 90_000, async ({ page, context }, t) => {

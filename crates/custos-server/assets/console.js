@@ -289,6 +289,16 @@
       });
     }
 
+    const reassign = $("#reassign-submit");
+    if (reassign) {
+      reassign.addEventListener("click", async () => {
+        const agent = $("#reassign-agent").value;
+        const result = await api("POST", base + "/assign", { agent });
+        if (result.ok) window.location.reload();
+        else say($("#reassign-message"), errorMessage(result, "The interaction was not reassigned."), true);
+      });
+    }
+
     const dialog = $("#reveal-dialog");
     const revealError = $("#reveal-error");
     let field = null;
@@ -401,6 +411,57 @@
     }
   }
 
+  function setUpDevices() {
+    const root = $("#devices");
+    if (!root) return;
+    const username = root.dataset.username;
+    const message = $("#devices-message");
+    const issue = $("#issue-device-code");
+    if (issue) {
+      issue.addEventListener("click", async () => {
+        const path = "/api/v1/users/" + encodeURIComponent(username) + "/device-codes";
+        const result = await withStepUp(() => api("POST", path));
+        if (!result.ok || !result.data) {
+          say(message, errorMessage(result, "No code was issued."), true);
+          return;
+        }
+        const shown = $("#device-code");
+        shown.textContent = "Code: " + result.data.code + " (works once, until " + result.data.expires_at + ")";
+        shown.hidden = false;
+      });
+    }
+    $$("button.revoke-device").forEach((button) => {
+      button.addEventListener("click", async () => {
+        if (!window.confirm("Revoke this device? Its sessions end at once.")) return;
+        const path = "/api/v1/devices/" + encodeURIComponent(button.dataset.device);
+        const result = await withStepUp(() => api("DELETE", path));
+        if (result.ok) window.location.reload();
+        else say(message, errorMessage(result, "The device was not revoked."), true);
+      });
+    });
+  }
+
+  function setUpEnrolDevice() {
+    const form = $("#enrol-form");
+    if (!form) return;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const result = await api("POST", "/api/v1/auth/devices/enrol", {
+        username: $("#enrol-username").value.trim(),
+        code: $("#enrol-code").value.trim(),
+        name: $("#enrol-name").value.trim(),
+      });
+      $("#enrol-code").value = "";
+      if (result.ok) {
+        form.hidden = true;
+        say($("#enrol-error"), "");
+        $("#enrol-done").hidden = false;
+      } else {
+        say($("#enrol-error"), errorMessage(result, "The device was not enrolled."), true);
+      }
+    });
+  }
+
   function setUpSettings() {
     const rulesMessage = $("#rules-message");
     $$("button.toggle-rule").forEach((button) => {
@@ -434,5 +495,7 @@
     setUpAlert();
     setUpPeople();
     setUpSettings();
+    setUpDevices();
+    setUpEnrolDevice();
   });
 })();

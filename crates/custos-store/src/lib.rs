@@ -515,6 +515,16 @@ impl VaultStore for Store {
         dispatch!(self, s => s.open_interactions_in(scope, limit).await)
     }
 
+    async fn reassign_interaction(
+        &self,
+        id: Uuid,
+        agent: Uuid,
+        team: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.reassign_interaction(id, agent, team, now).await)
+    }
+
     async fn close_interaction(&self, id: Uuid, now: i64, by: &str) -> Result<bool, StoreError> {
         dispatch!(self, s => s.close_interaction(id, now, by).await)
     }

@@ -266,6 +266,15 @@ pub trait VaultStore {
         scope: &InteractionScope,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<InteractionRecord>, StoreError>> + Send;
+    /// Assigns an open interaction to another agent (and that agent's team); false
+    /// if it was not open.
+    fn reassign_interaction(
+        &self,
+        id: Uuid,
+        agent: Uuid,
+        team: Option<&str>,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Closes an open interaction; false if it was not open.
     fn close_interaction(
         &self,

@@ -119,8 +119,39 @@ export async function openPage(browser) {
 
 /** Saves a full-page screenshot to screenshots/NAME. */
 export async function screenshot(page, name) {
+  // Every page worth a screenshot is also checked for the basics of accessibility.
+  await assertAccessible(page, name);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, name), fullPage: true, timeout: WAIT.action });
+}
+
+/**
+ * The basics a screen reader and a keyboard need: every visible form control has a
+ * label, every button and link an accessible name, every image a text alternative,
+ * the page a language, a title and one `h1`.
+ */
+export async function assertAccessible(page, what) {
+  const problems = await page.evaluate(() => {
+    const found = [];
+    const visible = (el) => el.getClientRects().length > 0;
+    const named = (el) => (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+      || el.textContent.trim() || el.getAttribute('title') || '').length > 0;
+    for (const el of document.querySelectorAll('input, select, textarea')) {
+      if (el.type === 'hidden' || !visible(el)) continue;
+      if (el.labels.length === 0 && !el.getAttribute('aria-label')) found.push(`unlabelled ${el.tagName.toLowerCase()}#${el.id}`);
+    }
+    for (const el of document.querySelectorAll('button, a[href]')) {
+      if (visible(el) && !named(el)) found.push(`unnamed ${el.tagName.toLowerCase()}`);
+    }
+    for (const el of document.querySelectorAll('img, svg[role="img"]')) {
+      if (!(el.getAttribute('alt') || el.getAttribute('aria-label'))) found.push(`${el.tagName.toLowerCase()} without a text alternative`);
+    }
+    if (!document.documentElement.lang) found.push('no lang on <html>');
+    if (!document.title.trim()) found.push('no <title>');
+    if (document.querySelectorAll('h1').length !== 1) found.push(`${document.querySelectorAll('h1').length} h1 elements`);
+    return found;
+  });
+  if (problems.length > 0) throw new Error(`${what}: accessibility: ${problems.join('; ')}`);
 }
 
 /** Goes to `url` and throws unless the answer is one of `statuses` (default 200). */

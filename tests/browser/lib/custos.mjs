@@ -185,10 +185,11 @@ export async function startCustos({ smtpPort, idleTimeoutSecs = 120, lockoutThre
 }
 
 /** `custos user add` with a fresh password; the TOTP parameters stay in memory. */
-export async function addUser(custos, username, role) {
+export async function addUser(custos, username, role, team = null) {
   const password = newPassword();
+  const teamArgs = team ? ['--team', team] : [];
   const out = await custos.cli(
-    ['user', 'add', '--username', username, '--role', role, '--password-stdin', '--json'],
+    ['user', 'add', '--username', username, '--role', role, ...teamArgs, '--password-stdin', '--json'],
     `${password}\n`,
   );
   const created = JSON.parse(out);

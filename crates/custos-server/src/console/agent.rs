@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 
 use super::{Chrome, Viewer, error_page, render};
+use crate::authz::Action;
 use crate::http::customers::CustomerView;
 use crate::http::interactions::{InteractionSummary, InteractionView};
 use crate::state::AppState;
@@ -92,6 +93,45 @@ struct InteractionPage {
     reasons: Vec<(String, String)>,
     /// Knowledge questions (`date_of_birth`, …) with their labels.
     questions: Vec<(String, String)>,
+    /// Agents of the interaction's team it may be given to, when the viewer may
+    /// reassign it (a supervisor of the team); empty otherwise.
+    reassign_to: Vec<String>,
+}
+
+/// The active agents of the interaction's team other than its own, if the viewer
+/// may reassign it.
+async fn reassign_choices(
+    state: &AppState,
+    viewer: &Viewer,
+    interaction: &InteractionView,
+) -> Vec<String> {
+    use custos_store::{AccountStore as _, VaultStore as _};
+    let Ok(Some(record)) = state.store().interaction(interaction.id).await else {
+        return Vec::new();
+    };
+    let may = state
+        .authz()
+        .authorize(
+            &viewer.caller.principal,
+            Action::OpenInteraction,
+            &crate::http::interactions::resource(state, &record),
+            true,
+        )
+        .allowed;
+    if !may || interaction.status != "open" {
+        return Vec::new();
+    }
+    let team = record.agent_team.unwrap_or_default();
+    state
+        .store()
+        .list_users()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| u.role == "agent" && u.disabled_at.is_none())
+        .filter(|u| u.team.as_deref().unwrap_or_default() == team && u.id != record.agent_id)
+        .map(|u| u.username)
+        .collect()
 }
 
 /// `GET /console/interactions/{id}`.
@@ -113,7 +153,7 @@ pub(crate) async fn interaction(
     };
     let customer = match crate::http::customers::read(
         State(state.clone()),
-        viewer.caller,
+        viewer.caller.clone(),
         Path(interaction.customer_id.to_string()),
     )
     .await
@@ -122,7 +162,9 @@ pub(crate) async fn interaction(
         Err(e) => return error_page(&e),
     };
     let card = card_line(&customer);
+    let reassign_to = reassign_choices(&state, &viewer, &interaction).await;
     render(&InteractionPage {
+        reassign_to,
         chrome,
         header_only: customer.header_only,
         fields: field_rows(customer),

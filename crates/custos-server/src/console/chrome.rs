@@ -57,6 +57,7 @@ fn pages_of(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/console/alerts", "Alerts"),
             ("/console/rules", "Detection rules"),
             ("/console/policies", "Policies"),
+            ("/console/settings", "Settings"),
         ],
         Role::Integration | Role::PaymentService => &[],
     }

@@ -39,3 +39,13 @@ struct SetupPage;
 pub(crate) async fn setup() -> Response {
     super::render(&SetupPage)
 }
+
+#[derive(askama::Template)]
+#[template(path = "console/enrol_device.html")]
+struct EnrolDevicePage;
+
+/// `GET /console/enrol-device`: redeem an enrolment code in this browser (the
+/// script calls `POST /api/v1/auth/devices/enrol`, which sets the device cookie).
+pub(crate) async fn enrol_device() -> Response {
+    super::render(&EnrolDevicePage)
+}

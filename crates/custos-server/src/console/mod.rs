@@ -13,6 +13,7 @@
 mod agent;
 mod assets;
 mod chrome;
+mod governance;
 mod login;
 mod posture;
 mod security;
@@ -46,9 +47,12 @@ pub fn routes() -> Router<AppState> {
         .route("/console/alerts", get(security::alerts))
         .route("/console/alerts/{id}", get(security::alert))
         .route("/console/people", get(security::people))
+        .route("/console/people/{username}", get(security::person))
+        .route("/console/enrol-device", get(login::enrol_device))
         .route("/console/posture", get(posture::dashboard))
-        .route("/console/rules", get(settings::rules))
-        .route("/console/policies", get(settings::policies))
+        .route("/console/rules", get(governance::rules))
+        .route("/console/policies", get(governance::policies))
+        .route("/console/settings", get(settings::page))
 }
 
 /// A signed-in person looking at a page. Anyone else is sent to the sign-in page;

@@ -314,3 +314,53 @@ pub(crate) async fn people(State(state): State<AppState>, viewer: Viewer) -> Res
         can_sign_off,
     })
 }
+
+#[derive(askama::Template)]
+#[template(path = "console/person.html")]
+struct PersonPage {
+    chrome: Chrome,
+    username: String,
+    devices: Vec<crate::http::devices::DeviceView>,
+    /// Whether the policy lets the viewer issue codes and revoke devices.
+    manageable: bool,
+}
+
+/// `GET /console/people/{username}`: a person's enrolled devices, with enrolment
+/// codes and revocation for those who may manage them.
+pub(crate) async fn person(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(username): Path<String>,
+) -> Response {
+    let chrome = viewer.chrome(&state, "/console/people");
+    let devices = match crate::http::devices::list(
+        State(state.clone()),
+        viewer.caller.clone(),
+        Path(username.clone()),
+    )
+    .await
+    {
+        Ok(devices) => devices.0,
+        Err(e) => return error_page(&e),
+    };
+    let manageable = match state.auth().user_named(&username).await {
+        Ok(user) => {
+            state
+                .authz()
+                .authorize(
+                    &viewer.caller.principal,
+                    Action::IssueDeviceCode,
+                    &Resource::Account(user),
+                    true,
+                )
+                .allowed
+        }
+        Err(_) => false,
+    };
+    render(&PersonPage {
+        chrome,
+        username,
+        devices,
+        manageable,
+    })
+}

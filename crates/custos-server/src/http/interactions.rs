@@ -239,30 +239,17 @@ pub async fn open(
     if !matches!(request.channel.as_str(), "voice" | "chat" | "email") {
         return Err(invalid("channel must be voice, chat or email"));
     }
-    let agent = state
-        .store()
-        .user_by_name(&request.agent)
-        .await
-        .map_err(|e| ApiError::unavailable(&e))?
-        .filter(|u| u.role == "agent" && u.disabled_at.is_none())
-        .ok_or_else(|| invalid("agent must be the username of an active agent"))?;
+    let agent = active_agent(&state, &request.agent).await?;
     let vault = state.vault();
     let customer = vault.load(request.customer_id).await.map_err(vault_error)?;
     if customer.stored.customer.deleted_at.is_some() {
         return Err(vault_error(crate::vault::VaultError::Deleted));
     }
-    let to_be = Resource::Interaction {
-        id: Uuid::nil(),
-        agent: agent.id,
-        team: agent.team.clone().unwrap_or_default(),
-        open: true,
-        verified: false,
-    };
     super::authorize(
         &state,
         &caller,
         Action::OpenInteraction,
-        &to_be,
+        &assigned_to(&agent, Uuid::nil(), false),
         "interaction",
     )
     .await?;
@@ -281,6 +268,74 @@ pub async fn open(
         Json(view(&record, agent.username, &[])),
     )
         .into_response())
+}
+
+/// The active agent named `name`, or a 422 that says so.
+async fn active_agent(state: &AppState, name: &str) -> Result<custos_store::UserRecord, ApiError> {
+    state
+        .store()
+        .user_by_name(name)
+        .await
+        .map_err(|e| ApiError::unavailable(&e))?
+        .filter(|u| u.role == "agent" && u.disabled_at.is_none())
+        .ok_or_else(|| invalid("agent must be the username of an active agent"))
+}
+
+/// An open interaction `id` as it would be once assigned to `agent`, for the policy.
+fn assigned_to(agent: &custos_store::UserRecord, id: Uuid, verified: bool) -> Resource {
+    Resource::Interaction {
+        id,
+        agent: agent.id,
+        team: agent.team.clone().unwrap_or_default(),
+        open: true,
+        verified,
+    }
+}
+
+/// The agent to give an interaction to.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reassignment {
+    /// The agent's username.
+    pub agent: String,
+}
+
+/// Give an open interaction to another agent. Allowed to whoever may open an
+/// interaction both for its current agent and for the new one (a supervisor within
+/// their team, an integration); the previous agent's access ends at once.
+#[utoipa::path(post, path = "/api/v1/interactions/{id}/assign", tag = "vault",
+    params(("id" = String, Path, description = "Interaction id")),
+    request_body = Reassignment,
+    responses(
+        (status = 200, description = "Reassigned", body = InteractionView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "No such interaction", body = ErrorBody),
+        (status = 422, description = "Unknown agent, or the interaction is closed", body = ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<InteractionView>, ApiError> {
+    let request: Reassignment = vault_body::parse(&body, "a reassignment")?;
+    let record = authorized_record(&state, &caller, &id, Action::OpenInteraction).await?;
+    let agent = active_agent(&state, &request.agent).await?;
+    super::authorize(
+        &state,
+        &caller,
+        Action::OpenInteraction,
+        &assigned_to(&agent, record.id, record.verified_at.is_some()),
+        "interaction",
+    )
+    .await?;
+    let ip = caller.ip_text();
+    let moved = state
+        .vault()
+        .reassign_interaction(caller.principal.actor(ip.as_deref()), &record, &agent)
+        .await
+        .map_err(vault_error)?;
+    Ok(Json(view(&moved, agent.username, &[])))
 }
 
 /// The interaction `id` (its record and its agent's username) if the caller may

@@ -65,6 +65,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(interactions::open, interactions::list))
         .routes(routes!(interactions::read))
         .routes(routes!(interactions::close))
+        .routes(routes!(interactions::assign))
         .routes(routes!(conversation::add_message))
         .routes(routes!(conversation::add_transcript))
         .routes(routes!(conversation::redact_audio))

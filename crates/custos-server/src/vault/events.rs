@@ -189,6 +189,27 @@ pub fn interaction_closed(
     .with_detail("customer_id", &customer.to_string())
 }
 
+/// An open interaction was given to another agent; the first loses access at once.
+pub fn interaction_reassigned(
+    time_ms: i64,
+    actor: Actor,
+    interaction: Uuid,
+    from_agent: Uuid,
+    to_agent: Uuid,
+) -> AuditEvent {
+    AuditEvent::new(
+        time_ms,
+        Activity::ApiUpdate,
+        "interaction.reassign",
+        Outcome::Success,
+        actor,
+        "Interaction reassigned",
+    )
+    .with_target("interaction", Some(&interaction.to_string()), None)
+    .with_detail("from_agent_id", &from_agent.to_string())
+    .with_detail("to_agent_id", &to_agent.to_string())
+}
+
 /// Key rotation: a new key-encryption key, data keys rewrapped, old keys destroyed.
 pub fn keys_rotated(
     time_ms: i64,

@@ -780,6 +780,42 @@ impl VaultService {
         })
     }
 
+    /// Gives an open interaction to `agent` (and their team): the previous agent's
+    /// access through it ends at once. The customer's verification stays: it is the
+    /// same conversation with the same customer.
+    pub async fn reassign_interaction(
+        &self,
+        actor: Actor,
+        interaction: &InteractionRecord,
+        agent: &UserRecord,
+    ) -> Result<InteractionRecord, VaultError> {
+        let now = self.clock.unix_now().0;
+        if !self
+            .store
+            .reassign_interaction(interaction.id, agent.id, agent.team.as_deref(), now)
+            .await?
+        {
+            return Err(VaultError::Invalid(
+                "the interaction is already closed".to_owned(),
+            ));
+        }
+        self.audit
+            .record(events::interaction_reassigned(
+                self.now_ms(),
+                actor,
+                interaction.id,
+                interaction.agent_id,
+                agent.id,
+            ))
+            .await?;
+        Ok(InteractionRecord {
+            agent_id: agent.id,
+            agent_team: agent.team.clone(),
+            last_activity_at: now,
+            ..interaction.clone()
+        })
+    }
+
     /// Reloads the keyring (new KEKs made by rotation elsewhere).
     pub async fn reload_keys(&self) -> Result<(), VaultError> {
         self.keyring.reload(&self.store).await

@@ -109,6 +109,11 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
                 403
             }
         }
+        // To an agent of the same team: integrations and the team's supervisor.
+        ("POST", "/api/v1/interactions/{id}/assign") => match role {
+            Role::Integration | Role::Supervisor => 200,
+            _ => 403,
+        },
         // The list is filtered by the policy row by row: everyone gets one, maybe empty.
         ("GET", "/api/v1/interactions") => 200,
         ("GET", "/api/v1/access-review" | "/api/v1/access-review/sign-offs") => match role {
@@ -311,6 +316,9 @@ fn body_for(path: &str, fixture: Option<&VaultFixture>) -> Value {
             "/api/v1/cards/detokenize" => return serde_json::json!({ "token": f.card_token }),
             "/api/v1/interactions" => {
                 return serde_json::json!({ "channel": "chat", "customer_id": f.customer, "agent": f.agent });
+            }
+            "/api/v1/interactions/{id}/assign" => {
+                return serde_json::json!({ "agent": f.agent });
             }
             _ => {}
         }

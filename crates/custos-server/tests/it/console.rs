@@ -164,6 +164,15 @@ async fn each_role_sees_its_pages_and_no_customer_value(db: TestDatabase) {
     assert!(people.contains("class=\"disable danger\" data-username=\"ada\""));
     assert!(people.contains("class=\"end-sessions secondary\" data-username=\"ada\""));
     assert!(people.contains("id=\"sign-off-form\""));
+    let (status, person) = page(&server, "/console/people/ada", &sol).await;
+    assert_eq!(status, 200);
+    assert!(person.contains("id=\"issue-device-code\""));
+    let (status, settings) = page(&server, "/console/settings", &sol).await;
+    assert_eq!(status, 200);
+    assert!(
+        settings.contains("***-**-6789") && settings.contains("***-**-****"),
+        "masking by audience"
+    );
     let (status, rules) = page(&server, "/console/rules", &sol).await;
     assert_eq!(status, 200);
     assert!(
@@ -193,6 +202,12 @@ async fn each_role_sees_its_pages_and_no_customer_value(db: TestDatabase) {
         !people.contains("id=\"sign-off-form\""),
         "auditors do not sign off"
     );
+    let (status, person) = page(&server, "/console/people/ada", &aud).await;
+    assert_eq!(status, 200);
+    assert!(
+        !person.contains("id=\"issue-device-code\""),
+        "auditors only look"
+    );
     let (status, policies) = page(&server, "/console/policies", &aud).await;
     assert_eq!(status, 200, "auditors read the policies in force");
     assert!(policies.contains("policy-readers") && !policies.contains("id=\"policy-form\""));
@@ -201,6 +216,8 @@ async fn each_role_sees_its_pages_and_no_customer_value(db: TestDatabase) {
     for path in [
         "/console/rules",
         "/console/policies",
+        "/console/settings",
+        "/console/people/bob",
         "/console/audit",
         "/console/people",
         "/console/posture",
@@ -210,6 +227,38 @@ async fn each_role_sees_its_pages_and_no_customer_value(db: TestDatabase) {
         assert_eq!(status, 403, "{path}");
         assert_no_canary(&html, path);
     }
+
+    // Reassignment: the team's supervisor gives it to another agent of the team; the
+    // first agent's access ends at once. Neither an agent nor another team's
+    // supervisor may.
+    let (_, supervised) = page(&server, &link, &sam).await;
+    assert!(
+        supervised.contains("id=\"reassign\"") && supervised.contains("<option value=\"bob\">")
+    );
+    assert!(
+        !workspace.contains("id=\"reassign\""),
+        "agents do not reassign"
+    );
+    let assign = format!("/api/v1/interactions/{interaction}/assign");
+    for (who, token) in [("ada", &ada), ("otto", &otto)] {
+        let refused = post_as(&server, &assign, token, json!({ "agent": "bob" })).await;
+        assert_eq!(refused.status(), 403, "{who}");
+    }
+    let unknown = post_as(&server, &assign, &sam, json!({ "agent": "nobody" })).await;
+    assert_eq!(unknown.status(), 422);
+    let moved = post_as(&server, &assign, &sam, json!({ "agent": "bob" })).await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(moved.json::<Value>().await.unwrap()["agent"], "bob");
+    assert_eq!(
+        page(&server, &link, &ada).await.0,
+        403,
+        "the first agent's access ended"
+    );
+    assert_eq!(page(&server, &link, &bob).await.0, 200);
+    let (_, list) = page(&server, "/console/interactions", &bob).await;
+    assert!(list.contains(&link));
+    let (_, trail) = page(&server, "/console/audit?action=interaction.reassign", &sol).await;
+    assert!(trail.contains("interaction.reassign") && trail.contains("sam"));
     server.stop().await;
 }
 
@@ -228,6 +277,9 @@ async fn pages_need_a_person_and_send_strangers_to_sign_in(db: TestDatabase) {
     let (status, login) = page(&server, "/console/login?reason=idle", "no-such-token").await;
     assert_eq!(status, 200);
     assert!(login.contains("id=\"login-form\"") && login.contains("id=\"signed-out-notice\""));
+    let (status, enrol) = page(&server, "/console/enrol-device", "no-such-token").await;
+    assert_eq!(status, 200);
+    assert!(enrol.contains("id=\"enrol-form\""));
     // The page the setup link opens (its token stays in the fragment).
     let (status, setup) = page(&server, "/setup", "no-such-token").await;
     assert_eq!(status, 200);

@@ -454,6 +454,27 @@ macro_rules! impl_vault_store {
                 Ok(rows.into_iter().map(interaction_from_row).collect())
             }
 
+            async fn reassign_interaction(
+                &self,
+                id: Uuid,
+                agent: Uuid,
+                team: Option<&str>,
+                now: i64,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE interactions SET agent_id = $1, agent_team = $2, last_activity_at = $3 \
+                     WHERE id = $4 AND closed_at IS NULL",
+                )
+                .bind(agent)
+                .bind(team)
+                .bind(now)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::query("reassign interaction"))?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn close_interaction(&self, id: Uuid, now: i64, by: &str) -> Result<bool, StoreError> {
                 let done = sqlx::query(
                     "UPDATE interactions SET closed_at = $1, closed_by = $2, redaction_context = NULL \

@@ -265,6 +265,33 @@ async fn interactions_open_and_close_once(db: TestDatabase) {
             .unwrap()
             .is_empty()
     );
+    // Reassigned to nobody known: refused by the foreign key, nothing changes.
+    assert!(
+        store
+            .reassign_interaction(interaction.id, Uuid::new_v4(), Some("sales"), T0 + 5)
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .reassign_interaction(interaction.id, interaction.agent_id, Some("sales"), T0 + 5)
+            .await
+            .unwrap()
+    );
+    let moved = store.interaction(interaction.id).await.unwrap().unwrap();
+    assert_eq!(moved.agent_team.as_deref(), Some("sales"));
+    assert_eq!(moved.last_activity_at, T0 + 5);
+    assert!(
+        store
+            .reassign_interaction(
+                interaction.id,
+                interaction.agent_id,
+                Some("billing"),
+                T0 + 6
+            )
+            .await
+            .unwrap()
+    );
     assert!(
         store
             .close_interaction(interaction.id, T0 + 60, "agent1")
@@ -279,6 +306,13 @@ async fn interactions_open_and_close_once(db: TestDatabase) {
     );
     assert!(store.open_interactions(customer).await.unwrap().is_empty());
     assert!(listed(InteractionScope::All).await.is_empty());
+    assert!(
+        !store
+            .reassign_interaction(interaction.id, interaction.agent_id, None, T0 + 62)
+            .await
+            .unwrap(),
+        "a closed interaction stays with its agent"
+    );
     let closed = store.interaction(interaction.id).await.unwrap().unwrap();
     assert_eq!(closed.closed_at, Some(T0 + 60));
     // An interaction for nobody known is refused.
