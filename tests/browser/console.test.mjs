@@ -245,6 +245,36 @@ describe('Custos web console', { timeout: 270_000 }, () => {
       await page.locator(content).waitFor({ state: 'visible' });
       await screenshot(page, file);
     }
+
+    // The administrator invites a person; the person chooses their own password and
+    // enrols their authenticator from the link, then signs in.
+    await visit(page, `${baseUrl}/console/people`);
+    await page.fill('#invite-username', 'nia');
+    await page.selectOption('#invite-role', 'agent');
+    await page.fill('#invite-team', 'billing');
+    await submit(page, 'button#invite-submit');
+    const shownLink = page.locator('#invitation-link');
+    await shownLink.waitFor({ state: 'visible' });
+    const invitation = secret((await shownLink.innerText()).match(/https:\/\/\S+\/welcome#token=\S+/u)[0]);
+    const other = await page.context().browser().newContext({ ignoreHTTPSErrors: true });
+    try {
+      const nia = await other.newPage();
+      await nia.goto(invitation);
+      await nia.locator('form#setup-form').waitFor({ state: 'visible' });
+      assert.equal(await nia.locator('#setup-username').count(), 0, 'the invitation names the account');
+      const niaUser = { username: 'nia', password: secret(`Invited${Date.now()}-lantern-row`) };
+      await nia.fill('#setup-password', niaUser.password);
+      await nia.fill('#setup-password-again', niaUser.password);
+      await submit(nia, 'button#setup-submit');
+      await nia.locator('#setup-done').waitFor({ state: 'visible' });
+      assert.equal(await nia.locator('#recovery-codes li').count(), 10, 'ten recovery codes, shown once');
+      const niaKey = secret((await nia.locator('#totp-secret').innerText()).trim());
+      niaUser.totpUri = `otpauth://totp/Custos:nia?secret=${niaKey}&issuer=Custos`;
+      await signIn(nia, baseUrl, niaUser, codeFor(niaUser));
+      assert.equal(new URL(nia.url()).pathname, '/console/interactions', 'the invited agent lands on their interactions');
+    } finally {
+      await other.close();
+    }
   });
 
   browserTest('agent: masked customer, verification by emailed code, a 30-second reveal', 90_000, async ({ page }) => {

@@ -190,14 +190,17 @@
     const error = $("#setup-error");
     // The token travels in the fragment (never sent to a server or a log);
     // take it and clear it from the address bar and history.
+    const invitation = form.dataset.invitation === "true";
     const token = new URLSearchParams(window.location.hash.slice(1)).get("token");
-    window.history.replaceState(null, "", "/setup");
+    window.history.replaceState(null, "", window.location.pathname);
     if (!token) {
-      say(error, "This page needs the one-time link that `custos serve` printed.", true);
+      say(error, invitation
+        ? "This page needs the invitation link you were given."
+        : "This page needs the one-time link that `custos serve` printed.", true);
       form.hidden = true;
       return;
     }
-    $("#setup-username").focus();
+    (invitation ? $("#setup-password") : $("#setup-username")).focus();
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const password = $("#setup-password").value;
@@ -205,11 +208,9 @@
         say(error, "The two passwords differ.", true);
         return;
       }
-      const result = await api("POST", "/api/v1/setup", {
-        token,
-        username: $("#setup-username").value.trim(),
-        password,
-      });
+      const result = invitation
+        ? await api("POST", "/api/v1/invitations/redeem", { token, password })
+        : await api("POST", "/api/v1/setup", { token, username: $("#setup-username").value.trim(), password });
       if (!result.ok || !result.data) {
         say(error, errorMessage(result, "Setting up did not work."), true);
         return;
@@ -228,6 +229,7 @@
         item.textContent = code;
         list.append(item);
       });
+      $("#setup-who").textContent = "Your username is " + result.data.username + ".";
       $("#setup-done").hidden = false;
     });
   }
@@ -393,6 +395,25 @@
     act("button.lock", "lock", "Lock {}? Their sessions end, and they cannot sign in until unlocked.");
     act("button.end-sessions", "end-sessions", "End every session of {}?");
     act("button.disable", "disable", "Disable {}? Every session and token of theirs ends at once.");
+
+    const invite = $("#invite-submit");
+    if (invite) {
+      invite.addEventListener("click", async () => {
+        const team = $("#invite-team").value.trim();
+        const body = { username: $("#invite-username").value.trim(), role: $("#invite-role").value, team: team || null };
+        const result = await withStepUp(() => api("POST", "/api/v1/users", body));
+        const link = $("#invitation-link");
+        if (!result.ok || !result.data) {
+          link.hidden = true;
+          say($("#invite-message"), errorMessage(result, "The invitation was not made."), true);
+          return;
+        }
+        say($("#invite-message"), "");
+        link.textContent = "Send this link to " + result.data.username + " over a trusted channel; it works once, until "
+          + result.data.expires_at + ": " + result.data.invitation_url;
+        link.hidden = false;
+      });
+    }
 
     const signOff = $("#sign-off");
     if (signOff) {

@@ -33,6 +33,8 @@ pub enum Action {
     EndSession,
     /// Unlock or disable an account.
     ManageAccount,
+    /// Invite a new person.
+    InviteAccount,
     /// Read the access review.
     ReadAccessReview,
     /// Sign an access review off.
@@ -92,6 +94,7 @@ impl Action {
             Self::ListSessions => "session.list",
             Self::EndSession => "session.end",
             Self::ManageAccount => "account.manage",
+            Self::InviteAccount => "account.invite",
             Self::ReadAccessReview => "access_review.read",
             Self::SignOffAccessReview => "access_review.sign_off",
             Self::ReadPolicies => "policy.read",

@@ -8,7 +8,7 @@
 use aws_lc_rs::digest;
 use base64::Engine as _;
 use custos_store::{InstanceStore, SetupTokenHash, Store, StoreError, UnixTime};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::clock::Clock;
 
@@ -26,22 +26,28 @@ pub async fn issue_setup_link(
     if instance.setup_completed_at.is_some() {
         return Ok(None);
     }
-    let mut raw = zeroize::Zeroizing::new([0u8; 32]);
-    aws_lc_rs::rand::fill(raw.as_mut_slice()).map_err(|_| StoreError::Corrupt("no randomness"))?;
-    let token = zeroize::Zeroizing::new(
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw.as_slice()),
-    );
+    let token = new_link_token().ok_or(StoreError::Corrupt("no randomness"))?;
     store
         .replace_setup_token(
-            &hash_setup_token(&token),
+            &hash_setup_token(token.expose_secret()),
             now,
             UnixTime(now.0 + SETUP_LINK_LIFETIME_SECS),
         )
         .await?;
     Ok(Some(SecretString::from(format!(
         "{base_url}/setup#token={}",
-        token.as_str()
+        token.expose_secret()
     ))))
+}
+
+/// A fresh one-time link token: 256 random bits, URL-safe base64; `None` if the
+/// system has no randomness to give.
+pub fn new_link_token() -> Option<SecretString> {
+    let mut raw = zeroize::Zeroizing::new([0u8; 32]);
+    aws_lc_rs::rand::fill(raw.as_mut_slice()).ok()?;
+    Some(SecretString::from(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw.as_slice()),
+    ))
 }
 
 /// The stored form of a setup token.

@@ -13,6 +13,7 @@ mod database_url;
 mod detection;
 mod error;
 mod instance;
+mod invitations;
 mod migrations;
 mod postgres;
 mod sql;
@@ -32,6 +33,7 @@ pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
 pub use detection::{AlertNote, AlertRecord, DetectionRuleRecord, DetectionStore};
 pub use error::StoreError;
 pub use instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
+pub use invitations::{InvitationRecord, InvitationStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use vault::{
@@ -589,6 +591,28 @@ impl ConversationStore for Store {
         by: &str,
     ) -> Result<Vec<InteractionRecord>, StoreError> {
         dispatch!(self, s => s.close_idle_interactions(idle_before, now, by).await)
+    }
+}
+
+impl InvitationStore for Store {
+    async fn create_invitation(&self, invitation: &InvitationRecord) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_invitation(invitation).await)
+    }
+
+    async fn find_invitation(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<InvitationRecord>, StoreError> {
+        dispatch!(self, s => s.find_invitation(token_hash, now).await)
+    }
+
+    async fn consume_invitation(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<InvitationRecord>, StoreError> {
+        dispatch!(self, s => s.consume_invitation(token_hash, now).await)
     }
 }
 

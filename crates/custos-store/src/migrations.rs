@@ -25,6 +25,7 @@ const SQLITE: &[Embedded] = &[
     (10, "conversations", include_str!("../migrations/sqlite/0010_conversations.sql")),
     (11, "detection", include_str!("../migrations/sqlite/0011_detection.sql")),
     (12, "shifts", include_str!("../migrations/sqlite/0012_shifts.sql")),
+    (13, "invitations", include_str!("../migrations/sqlite/0013_invitations.sql")),
 ];
 
 #[rustfmt::skip]
@@ -41,6 +42,7 @@ const POSTGRES: &[Embedded] = &[
     (10, "conversations", include_str!("../migrations/postgres/0010_conversations.sql")),
     (11, "detection", include_str!("../migrations/postgres/0011_detection.sql")),
     (12, "shifts", include_str!("../migrations/postgres/0012_shifts.sql")),
+    (13, "invitations", include_str!("../migrations/postgres/0013_invitations.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

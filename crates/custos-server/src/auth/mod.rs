@@ -9,6 +9,7 @@
 
 mod devices;
 pub mod events;
+mod invitations;
 mod password_change;
 mod principal;
 mod responses;
@@ -33,6 +34,7 @@ use secrecy::SecretString;
 use thiserror::Error;
 use uuid::Uuid;
 
+pub use invitations::{INVITATION_LIFETIME_SECS, Invitation};
 pub use principal::{PersonPrincipal, Principal, ServicePrincipal};
 pub use responses::Because;
 

@@ -1,7 +1,8 @@
 //! The sign-in page: password, then the TOTP code (the page script calls
 //! `POST /api/v1/auth/login` and `…/auth/mfa/totp`, which set the session cookie);
-//! and the first administrator's setup page, where the link `serve` prints lands
-//! (its token stays in the URL fragment, which browsers never send).
+//! the first administrator's setup page, where the link `serve` prints lands, and
+//! the welcome page an invitation link opens (their tokens stay in the URL
+//! fragment, which browsers never send); and device enrolment by code.
 
 use axum::extract::Query;
 use axum::response::Response;
@@ -32,12 +33,21 @@ pub(crate) async fn page(Query(query): Query<LoginQuery>) -> Response {
 
 #[derive(askama::Template)]
 #[template(path = "console/setup.html")]
-struct SetupPage;
+struct SetupPage {
+    /// An invited person's page rather than the first administrator's.
+    invitation: bool,
+}
 
 /// `GET /setup`: the page the one-time setup link opens. The script reads the
 /// token from the fragment and calls `POST /api/v1/setup`.
 pub(crate) async fn setup() -> Response {
-    super::render(&SetupPage)
+    super::render(&SetupPage { invitation: false })
+}
+
+/// `GET /welcome`: the page an invitation link opens; the script calls
+/// `POST /api/v1/invitations/redeem`.
+pub(crate) async fn welcome() -> Response {
+    super::render(&SetupPage { invitation: true })
 }
 
 #[derive(askama::Template)]

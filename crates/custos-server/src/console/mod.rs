@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console", get(home))
         .route("/console/login", get(login::page))
         .route("/setup", get(login::setup))
+        .route("/welcome", get(login::welcome))
         .route("/console/static/{file}", get(assets::serve))
         .route("/console/interactions", get(agent::interactions))
         .route("/console/interactions/{id}", get(agent::interaction))

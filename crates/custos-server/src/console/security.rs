@@ -261,6 +261,8 @@ struct PeoplePage {
     people: Vec<PersonRow>,
     /// Whether the policy lets the viewer sign off (asked again, with step-up, on signing).
     can_sign_off: bool,
+    /// Whether the policy lets the viewer invite people (administrators).
+    can_invite: bool,
 }
 
 /// `GET /console/people`: the access review (every account and token), with
@@ -307,11 +309,25 @@ pub(crate) async fn people(State(state): State<AppState>, viewer: Viewer) -> Res
             true,
         )
         .allowed;
+    let can_invite = state
+        .authz()
+        .authorize(
+            &viewer.caller.principal,
+            Action::InviteAccount,
+            &Resource::Account(crate::http::invitations::account_to_be(
+                "someone",
+                custos_auth::role::Role::Agent,
+                None,
+            )),
+            true,
+        )
+        .allowed;
     render(&PeoplePage {
         chrome,
         report,
         people,
         can_sign_off,
+        can_invite,
     })
 }
 

@@ -12,6 +12,7 @@ pub mod devices;
 pub mod error;
 pub mod health;
 pub mod interactions;
+pub mod invitations;
 mod layers;
 pub mod metrics;
 pub mod openapi;
@@ -50,6 +51,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sessions::end_session))
         .routes(routes!(users::unlock))
         .routes(routes!(users::disable))
+        .routes(routes!(invitations::invite))
+        .routes(routes!(invitations::redeem))
         .routes(routes!(users::lock))
         .routes(routes!(users::end_sessions))
         .routes(routes!(users::set_shift))

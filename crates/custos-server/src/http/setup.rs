@@ -32,7 +32,8 @@ pub struct SetupRequest {
     pub password: SecretString,
 }
 
-/// The administrator and the authenticator to enrol now (shown once). No `Debug`:
+/// The new person (the first administrator, or someone invited) and the
+/// authenticator to enrol now (shown once). No `Debug`:
 /// it holds the TOTP secret and the recovery codes.
 #[derive(Serialize, ToSchema)]
 pub struct SetupResponse {
@@ -93,15 +94,21 @@ pub async fn redeem(
         .mark_setup_complete(now)
         .await
         .map_err(|e| ApiError::unavailable(&e))?;
-    Ok(Json(SetupResponse {
-        username: account.user.username,
-        role: account.user.role,
-        totp_qr_svg: qr_svg(&account.totp_uri).unwrap_or_default(),
-        totp_uri: account.totp_uri.expose_secret().to_owned(),
-        recovery_codes: account
-            .recovery_codes
-            .iter()
-            .map(|c| c.expose_secret().to_owned())
-            .collect(),
-    }))
+    Ok(Json(SetupResponse::from(account)))
+}
+
+impl From<crate::auth::NewAccount> for SetupResponse {
+    fn from(account: crate::auth::NewAccount) -> Self {
+        Self {
+            username: account.user.username,
+            role: account.user.role,
+            totp_qr_svg: qr_svg(&account.totp_uri).unwrap_or_default(),
+            totp_uri: account.totp_uri.expose_secret().to_owned(),
+            recovery_codes: account
+                .recovery_codes
+                .iter()
+                .map(|c| c.expose_secret().to_owned())
+                .collect(),
+        }
+    }
 }

@@ -22,6 +22,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/mfa/totp"),
     ("POST", "/api/v1/auth/mfa/recovery"),
     ("POST", "/api/v1/setup"),
+    ("POST", "/api/v1/invitations/redeem"),
     ("POST", "/api/v1/auth/devices/enrol"),
 ];
 
@@ -112,6 +113,11 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
         // To an agent of the same team: integrations and the team's supervisor.
         ("POST", "/api/v1/interactions/{id}/assign") => match role {
             Role::Integration | Role::Supervisor => 200,
+            _ => 403,
+        },
+        // A fresh username each call.
+        ("POST", "/api/v1/users") => match role {
+            Role::Admin => 201,
             _ => 403,
         },
         // The list is filtered by the policy row by row: everyone gets one, maybe empty.
@@ -367,6 +373,10 @@ fn body_for(path: &str, fixture: Option<&VaultFixture>) -> Value {
             serde_json::json!({ "report_sha256": "0", "notes": "checked" })
         }
         // A harmless policy (it never applies), under a fresh id each time.
+        "/api/v1/users" => serde_json::json!({
+            "username": format!("i{}", uuid::Uuid::new_v4().simple()),
+            "role": "agent",
+        }),
         "/api/v1/policies" => serde_json::json!({
             "id": format!("matrix-{}", uuid::Uuid::new_v4().simple()),
             "text": "forbid (principal, action == Custos::Action::\"policy.write\", resource) when { false };",

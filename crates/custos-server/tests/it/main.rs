@@ -14,6 +14,7 @@ mod console;
 mod conversations;
 mod detection;
 mod http_surface;
+mod invitations;
 mod setup_link;
 mod tls_versions;
 mod vault;

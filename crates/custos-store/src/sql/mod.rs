@@ -7,4 +7,5 @@ pub(crate) mod audit;
 pub(crate) mod conversation;
 pub(crate) mod detection;
 pub(crate) mod instance;
+pub(crate) mod invitations;
 pub(crate) mod vault;

@@ -11,4 +11,5 @@ mod audit;
 mod conversation;
 mod detection;
 mod instance;
+mod invitations;
 mod vault;

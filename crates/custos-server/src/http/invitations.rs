@@ -1,0 +1,169 @@
+//! Inviting people: `POST /api/v1/users` (administrators, after step-up) names the
+//! account and answers with a one-time link for the person; `POST
+//! /api/v1/invitations/redeem` (no credentials: the link is the credential) sets
+//! the password and answers with the authenticator to enrol and the recovery codes,
+//! once. The link's token travels in the URL fragment, which browsers never send.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use custos_auth::role::Role;
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::authz::{Action, Resource};
+use crate::http::auth::auth_error;
+use crate::http::caller::{Caller, ClientIp};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::setup::SetupResponse;
+use crate::state::AppState;
+
+/// The person to invite.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    /// Their username (3 to 64 of `a-z 0-9 . _ -`, starting with a letter).
+    pub username: String,
+    /// A person's role: `agent`, `supervisor`, `security_officer`, `auditor`, `admin`.
+    pub role: String,
+    /// Their team, if any (a supervisor reaches their team's interactions).
+    pub team: Option<String>,
+}
+
+/// The invitation, shown once. No `Debug`: the link is a credential.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationResponse {
+    /// Username.
+    pub username: String,
+    /// Role.
+    pub role: String,
+    /// Hand this to the person over a trusted channel; it works once.
+    pub invitation_url: String,
+    /// When it stops working (RFC 3339).
+    pub expires_at: String,
+}
+
+/// The account an invitation would make, as a policy resource.
+pub(crate) fn account_to_be(
+    username: &str,
+    role: Role,
+    team: Option<String>,
+) -> custos_store::UserRecord {
+    custos_store::UserRecord {
+        id: uuid::Uuid::nil(),
+        username: username.to_owned(),
+        role: role.as_str().to_owned(),
+        team,
+        supervisor_id: None,
+        password_hash: String::new(),
+        password_changed_at: 0,
+        totp_sealed: None,
+        totp_last_step: None,
+        failed_attempts: 0,
+        locked_until: None,
+        disabled_at: None,
+        created_at: 0,
+        last_sign_in_at: None,
+    }
+}
+
+/// Invite a person (administrators, after a fresh second factor).
+#[utoipa::path(post, path = "/api/v1/users", tag = "auth", request_body = InviteRequest,
+    responses(
+        (status = 201, description = "Invited; the link is shown once", body = InvitationResponse),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not allowed, or a fresh second factor is needed", body = ErrorBody),
+        (status = 409, description = "The username is taken", body = ErrorBody),
+        (status = 422, description = "The username or role is not acceptable", body = ErrorBody)))]
+pub async fn invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+    Json(body): Json<InviteRequest>,
+) -> Result<(StatusCode, Json<InvitationResponse>), ApiError> {
+    let role: Role = body.role.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "role must be agent, supervisor, security_officer, auditor or admin",
+        )
+    })?;
+    super::authorize(
+        &state,
+        &caller,
+        Action::InviteAccount,
+        &Resource::Account(account_to_be(&body.username, role, body.team.clone())),
+        "user",
+    )
+    .await?;
+    let ip = caller.ip_text();
+    let invitation = state
+        .auth()
+        .invite(
+            caller.principal.actor(ip.as_deref()),
+            &body.username,
+            role,
+            body.team,
+        )
+        .await
+        .map_err(auth_error)?;
+    // The link points where the administrator reached us (HTTP/1.1 says so in Host,
+    // HTTP/2 in the request's authority).
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+        .unwrap_or_default();
+    Ok((
+        StatusCode::CREATED,
+        Json(InvitationResponse {
+            username: body.username,
+            role: role.as_str().to_owned(),
+            invitation_url: format!(
+                "https://{host}/welcome#token={}",
+                invitation.token.expose_secret()
+            ),
+            expires_at: super::rfc3339(invitation.expires_at),
+        }),
+    ))
+}
+
+/// Redeeming an invitation.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemRequest {
+    /// The token from the link (after `#token=`).
+    #[schema(value_type = String)]
+    pub token: SecretString,
+    /// The password the person chooses.
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// Redeem an invitation: choose a password, receive the authenticator to enrol.
+#[utoipa::path(post, path = "/api/v1/invitations/redeem", tag = "auth", request_body = RedeemRequest,
+    responses(
+        (status = 200, description = "Account created; enrol the authenticator", body = SetupResponse),
+        (status = 401, description = "The link is invalid, used or expired", body = ErrorBody),
+        (status = 422, description = "The password is not acceptable", body = ErrorBody)))]
+pub async fn redeem(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<RedeemRequest>,
+) -> Result<Json<SetupResponse>, ApiError> {
+    let account = state
+        .auth()
+        .redeem_invitation(&body.token, body.password, ip.map(|i| i.to_string()))
+        .await
+        .map_err(|e| match e {
+            crate::auth::AuthError::Unauthenticated => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_invitation",
+                "The invitation link is invalid, used or expired.",
+            ),
+            other => auth_error(other),
+        })?;
+    Ok(Json(SetupResponse::from(account)))
+}
