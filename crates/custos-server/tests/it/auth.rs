@@ -41,7 +41,11 @@ pub async fn create_person_in_team(
         )
         .await
         .unwrap();
-    let uri = account.totp_uri.expose_secret().to_owned();
+    totp_secret_of(account.totp_uri.expose_secret())
+}
+
+/// The base32 secret of an `otpauth://` URI.
+pub fn totp_secret_of(uri: &str) -> String {
     uri.split("secret=")
         .nth(1)
         .unwrap()

@@ -83,16 +83,7 @@ async fn an_invited_person_sets_their_own_password_and_authenticator(db: TestDat
     assert_eq!(made["recovery_codes"].as_array().unwrap().len(), 10);
     assert!(made["totp_qr_svg"].as_str().unwrap().contains("<svg"));
     assert_eq!(redeem(&server, &token, PASSWORD).await.0, 401, "used once");
-    let secret = made["totp_uri"]
-        .as_str()
-        .unwrap()
-        .split("secret=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_owned();
+    let secret = crate::auth::totp_secret_of(made["totp_uri"].as_str().unwrap());
     server.clock().advance(time::Duration::seconds(31));
     let nia_token = sign_in(&server, "nia", &secret).await;
     let me: Value = crate::auth::get_as(&server, "/api/v1/me", &nia_token)

@@ -118,16 +118,7 @@ mod redeem {
         let made: Value = made.json().await.unwrap();
         assert_eq!(made["role"], "admin");
         assert!(made["totp_qr_svg"].as_str().unwrap().contains("<svg"));
-        let secret = made["totp_uri"]
-            .as_str()
-            .unwrap()
-            .split("secret=")
-            .nth(1)
-            .unwrap()
-            .split('&')
-            .next()
-            .unwrap()
-            .to_owned();
+        let secret = crate::auth::totp_secret_of(made["totp_uri"].as_str().unwrap());
         let session = sign_in(&server, "root.admin", &secret).await;
         let me: Value = crate::auth::get_as(&server, "/api/v1/me", &session)
             .await
