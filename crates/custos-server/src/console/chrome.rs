@@ -32,10 +32,7 @@ pub(crate) struct Chrome {
 fn pages_of(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::Agent => &[("/console/interactions", "My interactions")],
-        Role::Supervisor => &[
-            ("/console/interactions", "Team interactions"),
-            ("/console/alerts", "Alerts"),
-        ],
+        Role::Supervisor => &[("/console/interactions", "Team interactions")],
         Role::SecurityOfficer => &[
             ("/console/posture", "Posture"),
             ("/console/alerts", "Alerts"),
@@ -47,6 +44,7 @@ fn pages_of(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Auditor => &[
             ("/console/posture", "Posture"),
             ("/console/audit", "Audit trail"),
+            ("/console/alerts", "Alerts"),
             ("/console/people", "Access review"),
             ("/console/policies", "Policies"),
         ],

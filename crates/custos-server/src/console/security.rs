@@ -220,6 +220,8 @@ struct AlertPage {
     chrome: Chrome,
     detail: AlertDetail,
     timeline: Vec<AuditRow>,
+    /// Whether the policy lets the viewer handle alerts (auditors only read them).
+    can_manage: bool,
 }
 
 /// `GET /console/alerts/{id}`: an alert with its notes and the events behind it.
@@ -229,6 +231,15 @@ pub(crate) async fn alert(
     Path(id): Path<String>,
 ) -> Response {
     let chrome = viewer.chrome(&state, "/console/alerts");
+    let can_manage = state
+        .authz()
+        .authorize(
+            &viewer.caller.principal,
+            Action::ManageAlerts,
+            &Resource::Alerts,
+            true,
+        )
+        .allowed;
     match crate::http::alerts::read(State(state), viewer.caller, Path(id)).await {
         Ok(detail) => {
             let detail = detail.0;
@@ -241,6 +252,7 @@ pub(crate) async fn alert(
                 chrome,
                 detail,
                 timeline,
+                can_manage,
             })
         }
         Err(e) => error_page(&e),

@@ -196,6 +196,12 @@ async fn each_role_sees_its_pages_and_no_customer_value(db: TestDatabase) {
     assert_eq!(status, 200);
     assert!(posture.contains("MFA coverage") && posture.contains("<svg"));
     assert_eq!(page(&server, "/console/audit", &aud).await.0, 200);
+    assert_eq!(page(&server, "/console/alerts", &aud).await.0, 200);
+    assert_eq!(
+        page(&server, "/console/alerts", &sam).await.0,
+        403,
+        "supervisors do not read alerts"
+    );
     assert_eq!(page(&server, &link, &aud).await.0, 403);
 
     assert!(
