@@ -244,6 +244,7 @@ pub async fn start(
         clock,
         instance.clone(),
         openapi_json,
+        base_url.clone(),
     );
     let (shutdown, shutdown_rx) = watch::channel(false);
     let app = http::app(router, state.clone());

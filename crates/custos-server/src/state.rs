@@ -36,6 +36,7 @@ struct Inner {
     metrics: HttpMetrics,
     draining: AtomicBool,
     openapi_json: String,
+    base_url: String,
 }
 
 impl AppState {
@@ -59,6 +60,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         instance: InstanceInfo,
         openapi_json: String,
+        base_url: String,
     ) -> Self {
         Self(Arc::new(Inner {
             config,
@@ -77,6 +79,7 @@ impl AppState {
             metrics: HttpMetrics::new(),
             draining: AtomicBool::new(false),
             openapi_json,
+            base_url,
         }))
     }
 
@@ -148,6 +151,12 @@ impl AppState {
     /// HTTP metrics.
     pub fn metrics(&self) -> &HttpMetrics {
         &self.0.metrics
+    }
+
+    /// Where people reach this server (`server.public_url`, or the listener's
+    /// address): the base of the links it hands out.
+    pub fn base_url(&self) -> &str {
+        &self.0.base_url
     }
 
     /// The served OpenAPI document.

@@ -87,6 +87,11 @@ pub trait AuditStore {
         &self,
     ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 
+    /// The newest checkpoint (largest size), raw, if any; one row, whatever the history.
+    fn latest_audit_checkpoint_line(
+        &self,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
     /// The retention anchor, if entries were ever pruned.
     fn audit_anchor(&self) -> impl Future<Output = Result<Option<AuditAnchor>, StoreError>> + Send;
 

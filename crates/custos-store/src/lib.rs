@@ -177,6 +177,10 @@ impl AuditStore for Store {
         dispatch!(self, s => s.audit_checkpoint_lines().await)
     }
 
+    async fn latest_audit_checkpoint_line(&self) -> Result<Option<String>, StoreError> {
+        dispatch!(self, s => s.latest_audit_checkpoint_line().await)
+    }
+
     async fn audit_anchor(&self) -> Result<Option<AuditAnchor>, StoreError> {
         dispatch!(self, s => s.audit_anchor().await)
     }

@@ -26,6 +26,7 @@ const SQLITE: &[Embedded] = &[
     (11, "detection", include_str!("../migrations/sqlite/0011_detection.sql")),
     (12, "shifts", include_str!("../migrations/sqlite/0012_shifts.sql")),
     (13, "invitations", include_str!("../migrations/sqlite/0013_invitations.sql")),
+    (14, "lookup_indexes", include_str!("../migrations/sqlite/0014_lookup_indexes.sql")),
 ];
 
 #[rustfmt::skip]
@@ -43,6 +44,7 @@ const POSTGRES: &[Embedded] = &[
     (11, "detection", include_str!("../migrations/postgres/0011_detection.sql")),
     (12, "shifts", include_str!("../migrations/postgres/0012_shifts.sql")),
     (13, "invitations", include_str!("../migrations/postgres/0013_invitations.sql")),
+    (14, "lookup_indexes", include_str!("../migrations/postgres/0014_lookup_indexes.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

@@ -134,7 +134,9 @@ async fn rotate_with(
     let show_progress = !args.json;
     let report = rotation::rotate(&services.store, &keyring, now, args.batch, |done, total| {
         if show_progress && total > 0 {
-            let percent = done.saturating_mul(100) / total;
+            // Capped: servers still creating customers under the old key while this
+            // runs add data keys after `total` was counted.
+            let percent = (done.saturating_mul(100) / total).min(100);
             let width = 30;
             let filled = usize::try_from(percent * width / 100).unwrap_or(0);
             eprint!(

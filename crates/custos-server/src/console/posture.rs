@@ -19,6 +19,8 @@ const DAY_SECS: i64 = 86_400;
 const REVEAL_DAYS: i64 = 7;
 /// Accounts unused this long are flagged here, before the 90-day automatic disable.
 const INACTIVE_WARN_DAYS: i64 = 60;
+/// The most open (and, separately, acknowledged) alerts counted.
+const ALERT_SCAN_LIMIT: u32 = 10_000;
 /// The most reveal events counted (the chart says when it hit this).
 const REVEAL_SCAN_LIMIT: u32 = 1000;
 
@@ -122,12 +124,18 @@ async fn build(state: &AppState, viewer: &Viewer) -> Result<PosturePage, ApiErro
         .allowed;
     let mut open_alerts = 0;
     let alerts = if alerts_allowed {
-        let open = store.alerts(None, 1000).await.map_err(unavailable)?;
-        let count = |severity: &str| {
-            open.iter()
-                .filter(|a| a.status != "resolved" && a.severity == severity)
-                .count() as u64
-        };
+        // By status, so that a long history of resolved alerts cannot crowd out open ones.
+        let mut open = store
+            .alerts(Some("open"), ALERT_SCAN_LIMIT)
+            .await
+            .map_err(unavailable)?;
+        open.extend(
+            store
+                .alerts(Some("acknowledged"), ALERT_SCAN_LIMIT)
+                .await
+                .map_err(unavailable)?,
+        );
+        let count = |severity: &str| open.iter().filter(|a| a.severity == severity).count() as u64;
         let counts: Vec<(String, u64)> = ["critical", "high", "medium", "low"]
             .iter()
             .map(|s| ((*s).to_owned(), count(s)))

@@ -106,11 +106,10 @@ pub(crate) async fn chain_status(state: &AppState) -> Result<ChainStatus, ApiErr
     let unavailable = |e: custos_store::StoreError| ApiError::unavailable(&e);
     let head = store.audit_head().await.map_err(unavailable)?;
     let checkpoint = store
-        .audit_checkpoint_lines()
+        .latest_audit_checkpoint_line()
         .await
         .map_err(unavailable)?
-        .last()
-        .and_then(|line| custos_audit::SignedCheckpoint::from_json_line(line).ok())
+        .and_then(|line| custos_audit::SignedCheckpoint::from_json_line(&line).ok())
         .map(|signed| {
             format!(
                 "size {} at {}",
@@ -290,25 +289,24 @@ pub(crate) async fn people(State(state): State<AppState>, viewer: Viewer) -> Res
         Ok(users) => users,
         Err(e) => return error_page(&ApiError::unavailable(&e)),
     };
+    let users: std::collections::HashMap<String, custos_store::UserRecord> =
+        users.into_iter().map(|u| (u.username.clone(), u)).collect();
     let people = std::mem::take(&mut report.accounts)
         .into_iter()
         .map(|entry| {
-            let manageable = users
-                .iter()
-                .find(|u| u.username == entry.username)
-                .is_some_and(|user| {
-                    // Step-up is asked for when the action is taken, so a stale
-                    // factor does not hide the buttons.
-                    state
-                        .authz()
-                        .authorize(
-                            &viewer.caller.principal,
-                            Action::ManageAccount,
-                            &Resource::Account(user.clone()),
-                            true,
-                        )
-                        .allowed
-                });
+            let manageable = users.get(&entry.username).is_some_and(|user| {
+                // Step-up is asked for when the action is taken, so a stale
+                // factor does not hide the buttons.
+                state
+                    .authz()
+                    .authorize(
+                        &viewer.caller.principal,
+                        Action::ManageAccount,
+                        &Resource::Account(user.clone()),
+                        true,
+                    )
+                    .allowed
+            });
             PersonRow { entry, manageable }
         })
         .collect();

@@ -76,7 +76,8 @@ fn ensure_verifiable(
     state: &AppState,
     interaction: &InteractionRecord,
 ) -> Result<(), ConversationError> {
-    if interaction.closed_at.is_some() {
+    // Idle past the limit counts as closed, as everywhere else (the sweep may not have run).
+    if !crate::conversation::lifecycle::is_open(state, interaction) {
         return Err(ConversationError::Closed);
     }
     if interaction.verified_at.is_some() {

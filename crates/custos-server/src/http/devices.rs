@@ -36,16 +36,12 @@ pub struct DeviceCode {
     pub expires_at: String,
 }
 
-async fn account(state: &AppState, username: &str) -> Result<custos_store::UserRecord, ApiError> {
-    match state.auth().user_named(username).await {
-        Ok(user) => Ok(user),
-        Err(AuthError::NotFound) => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "No such account.",
-        )),
-        Err(e) => Err(auth_error(e)),
-    }
+/// The account `username` (a 404 `not_found` if there is none).
+pub(crate) async fn account(
+    state: &AppState,
+    username: &str,
+) -> Result<custos_store::UserRecord, ApiError> {
+    state.auth().user_named(username).await.map_err(auth_error)
 }
 
 /// Issue a single-use device enrolment code for a person (valid 24 hours).

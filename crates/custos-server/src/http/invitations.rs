@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::StatusCode;
 use custos_auth::role::Role;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
@@ -79,8 +79,6 @@ pub(crate) fn account_to_be(
 pub async fn invite(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
-    uri: Uri,
     Json(body): Json<InviteRequest>,
 ) -> Result<(StatusCode, Json<InvitationResponse>), ApiError> {
     let role: Role = body.role.parse().map_err(|_| {
@@ -109,20 +107,16 @@ pub async fn invite(
         )
         .await
         .map_err(auth_error)?;
-    // The link points where the administrator reached us (HTTP/1.1 says so in Host,
-    // HTTP/2 in the request's authority).
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| uri.authority().map(|a| a.as_str()))
-        .unwrap_or_default();
     Ok((
         StatusCode::CREATED,
         Json(InvitationResponse {
             username: body.username,
             role: role.as_str().to_owned(),
+            // From the configured address, never the request's Host: a forged or
+            // rewritten Host must not send the person and their password elsewhere.
             invitation_url: format!(
-                "https://{host}/welcome#token={}",
+                "{}/welcome#token={}",
+                state.base_url(),
                 invitation.token.expose_secret()
             ),
             expires_at: super::rfc3339(invitation.expires_at),

@@ -2,32 +2,27 @@
 //! session, disable, and set the work shift detection compares activity with. Each
 //! needs a recent second factor (step-up), and nobody acts on their own account.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use custos_audit::Actor;
+use custos_store::UserRecord;
 
-use crate::auth::{AuthError, Because};
+use crate::auth::Because;
 use crate::authz::{Action, Resource};
 use crate::http::auth::auth_error;
 use crate::http::caller::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
+/// The account `username` and the caller as the audit actor, if the caller may
+/// manage it (a 404 for no such account, a 403 otherwise).
 async fn managed_account(
     state: &AppState,
     caller: &Caller,
     username: &str,
-) -> Result<custos_store::UserRecord, Response> {
-    let user = match state.auth().user_named(username).await {
-        Ok(user) => user,
-        Err(AuthError::NotFound) => {
-            return Err(
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such account.")
-                    .into_response(),
-            );
-        }
-        Err(e) => return Err(auth_error(e).into_response()),
-    };
+) -> Result<(UserRecord, Actor), ApiError> {
+    let user = super::devices::account(state, username).await?;
     super::authorize(
         state,
         caller,
@@ -35,9 +30,9 @@ async fn managed_account(
         &Resource::Account(user.clone()),
         "user",
     )
-    .await
-    .map_err(IntoResponse::into_response)?;
-    Ok(user)
+    .await?;
+    let ip = caller.ip_text();
+    Ok((user, caller.principal.actor(ip.as_deref())))
 }
 
 /// Lift a lockout.
@@ -52,20 +47,14 @@ pub async fn unlock(
     State(state): State<AppState>,
     caller: Caller,
     Path(username): Path<String>,
-) -> Response {
-    let user = match managed_account(&state, &caller, &username).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let ip = caller.ip_text();
-    match state
+) -> Result<StatusCode, ApiError> {
+    let (user, actor) = managed_account(&state, &caller, &username).await?;
+    state
         .auth()
-        .unlock_user(caller.principal.actor(ip.as_deref()), &user)
+        .unlock_user(actor, &user)
         .await
-    {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => auth_error(e).into_response(),
-    }
+        .map_err(auth_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// How long an officer's lock lasts unless lifted: a year, i.e. until unlocked.
@@ -84,24 +73,17 @@ pub async fn lock(
     State(state): State<AppState>,
     caller: Caller,
     Path(username): Path<String>,
-) -> Response {
-    let user = match managed_account(&state, &caller, &username).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let ip = caller.ip_text();
-    let actor = caller.principal.actor(ip.as_deref());
+) -> Result<StatusCode, ApiError> {
+    let (user, actor) = managed_account(&state, &caller, &username).await?;
     let until = state.clock().unix_now().0.saturating_add(OFFICER_LOCK_SECS);
     let auth = state.auth();
-    let done = async {
-        auth.lock_user(actor.clone(), &user, until, Because::Officer)
-            .await?;
-        auth.end_sessions_of(actor, &user, Because::Officer).await
-    };
-    match done.await {
-        Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => auth_error(e).into_response(),
-    }
+    auth.lock_user(actor.clone(), &user, until, Because::Officer)
+        .await
+        .map_err(auth_error)?;
+    auth.end_sessions_of(actor, &user, Because::Officer)
+        .await
+        .map_err(auth_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// How many sessions an action ended.
@@ -123,24 +105,14 @@ pub async fn end_sessions(
     State(state): State<AppState>,
     caller: Caller,
     Path(username): Path<String>,
-) -> Response {
-    let user = match managed_account(&state, &caller, &username).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let ip = caller.ip_text();
-    match state
+) -> Result<Json<SessionsEnded>, ApiError> {
+    let (user, actor) = managed_account(&state, &caller, &username).await?;
+    let ended = state
         .auth()
-        .end_sessions_of(
-            caller.principal.actor(ip.as_deref()),
-            &user,
-            Because::Officer,
-        )
+        .end_sessions_of(actor, &user, Because::Officer)
         .await
-    {
-        Ok(ended) => axum::Json(SessionsEnded { ended }).into_response(),
-        Err(e) => auth_error(e).into_response(),
-    }
+        .map_err(auth_error)?;
+    Ok(Json(SessionsEnded { ended }))
 }
 
 /// Disable an account: every session of theirs ends at once.
@@ -155,20 +127,14 @@ pub async fn disable(
     State(state): State<AppState>,
     caller: Caller,
     Path(username): Path<String>,
-) -> Response {
-    let user = match managed_account(&state, &caller, &username).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let ip = caller.ip_text();
-    match state
+) -> Result<StatusCode, ApiError> {
+    let (user, actor) = managed_account(&state, &caller, &username).await?;
+    state
         .auth()
-        .disable_user(caller.principal.actor(ip.as_deref()), &user.username)
+        .disable_user(actor, &user.username)
         .await
-    {
-        Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => auth_error(e).into_response(),
-    }
+        .map_err(auth_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A work shift in UTC, `HH:MM` to `HH:MM` (the end may be before the start: the
@@ -211,36 +177,24 @@ pub async fn set_shift(
     caller: Caller,
     Path(username): Path<String>,
     body: axum::body::Bytes,
-) -> Response {
-    let user = match managed_account(&state, &caller, &username).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let invalid = |m: &str| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", m).into_response()
-    };
-    let Ok(input) = serde_json::from_slice::<ShiftInput>(&body) else {
-        return invalid(
-            "send {\"shift\": {\"start\": \"HH:MM\", \"end\": \"HH:MM\"}} or {\"shift\": null}",
-        );
-    };
+) -> Result<StatusCode, ApiError> {
+    let (user, actor) = managed_account(&state, &caller, &username).await?;
+    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", m);
+    let input = serde_json::from_slice::<ShiftInput>(&body).map_err(|_| {
+        invalid("send {\"shift\": {\"start\": \"HH:MM\", \"end\": \"HH:MM\"}} or {\"shift\": null}")
+    })?;
     let shift = match input.shift {
         None => None,
         Some(times) => match (minute_of_day(&times.start), minute_of_day(&times.end)) {
             (Some(start), Some(end)) => Some((start, end)),
-            _ => return invalid("start and end must be HH:MM (UTC)"),
+            _ => return Err(invalid("start and end must be HH:MM (UTC)")),
         },
     };
-    let ip = caller.ip_text();
-    match state
+    state
         .auth()
-        .set_shift(caller.principal.actor(ip.as_deref()), &user, shift)
+        .set_shift(actor, &user, shift)
         .await
-    {
-        Ok(()) => {
-            state.detection().forget(&user.username);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(e) => auth_error(e).into_response(),
-    }
+        .map_err(auth_error)?;
+    state.detection().forget(&user.username);
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -11,7 +11,7 @@ use custos_testkit::{TestDatabase, TestServer};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 
-use crate::vault::trail_text;
+use crate::vault::{trail_actions, trail_text};
 
 pub const PASSWORD: &str = "violet-kettle-47-harbor";
 
@@ -717,16 +717,7 @@ async fn officers_unlock_and_disable_others_but_not_themselves(db: TestDatabase)
     assert_eq!(unlock.status(), 204);
     server.clock().advance(time::Duration::seconds(31));
     sign_in(&server, "max", &max).await;
-    let actions: Vec<String> = server
-        .server()
-        .state()
-        .store()
-        .audit_entries(0, 10_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.index.action)
-        .collect();
+    let actions = trail_actions(&server).await;
     assert!(
         [
             "account.unlock",
@@ -822,17 +813,7 @@ async fn a_recovery_code_signs_in_once(db: TestDatabase) {
         "each code works once"
     );
 
-    let mut haystack = String::new();
-    for entry in server
-        .server()
-        .state()
-        .store()
-        .audit_entries(0, 10_000)
-        .await
-        .unwrap()
-    {
-        haystack.push_str(&String::from_utf8_lossy(&entry.payload));
-    }
+    let haystack = trail_text(&server).await;
     assert!(
         haystack.contains("recovery_code"),
         "the method is on record"
@@ -928,16 +909,7 @@ async fn access_reviews_are_reported_and_signed_off(db: TestDatabase) {
         .await
         .unwrap();
     assert!(later.review_due, "six months on, the next review is due");
-    let actions: Vec<String> = server
-        .server()
-        .state()
-        .store()
-        .audit_entries(0, 10_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.index.action)
-        .collect();
+    let actions = trail_actions(&server).await;
     assert!(
         actions.contains(&"access_review.sign_off".to_owned())
             && actions.contains(&"access_review.read".to_owned())
@@ -1014,16 +986,7 @@ async fn admins_add_validated_policies_that_persist(db: TestDatabase) {
             .unwrap()
             .contains("namespace Custos")
     );
-    let actions: Vec<String> = server
-        .server()
-        .state()
-        .store()
-        .audit_entries(0, 10_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.index.action)
-        .collect();
+    let actions = trail_actions(&server).await;
     assert!(actions.contains(&"policy.add".to_owned()));
 
     let db = server.stop_keeping_database().await;
@@ -1297,16 +1260,8 @@ async fn roles_that_need_a_device_sign_in_only_from_an_enrolled_one(db: TestData
     assert_eq!(devices.as_array().unwrap().len(), 1);
     assert!(devices[0]["last_seen_at"].is_string());
     let device_id = devices[0]["id"].as_str().unwrap().to_owned();
-    let trail: Vec<String> = server
-        .server()
-        .state()
-        .store()
-        .audit_entries(0, 1000)
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| String::from_utf8_lossy(&e.payload).into_owned())
-        .collect();
+    let trail = trail_text(&server).await;
+    let trail: Vec<&str> = trail.lines().collect();
     assert!(
         trail
             .iter()
@@ -1410,16 +1365,8 @@ async fn behind_a_trusted_proxy_the_forwarded_address_counts(db: TestDatabase) {
         error_code(login_from("198.51.100.7").await.unwrap()).await,
         (403, "network_not_allowed".to_owned())
     );
-    let trail: Vec<String> = server
-        .server()
-        .state()
-        .store()
-        .audit_entries(0, 1000)
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| String::from_utf8_lossy(&e.payload).into_owned())
-        .collect();
+    let trail = trail_text(&server).await;
+    let trail: Vec<&str> = trail.lines().collect();
     assert!(
         trail
             .iter()

@@ -421,17 +421,33 @@ async fn chat_messages_are_redacted_across_messages_and_flagged(db: TestDatabase
     server.stop().await;
 }
 
-async fn customers_are_verified_by_a_code_sent_over_smtp(db: TestDatabase) {
-    let mut smtp = SmtpSink::start().await;
+/// A server that mails through a real SMTP listener, and the listener; `settings`
+/// are added to the mail settings.
+pub async fn server_with_mail(
+    db: TestDatabase,
+    settings: &[(&str, &str)],
+) -> (TestServer, SmtpSink) {
+    let smtp = SmtpSink::start().await;
     let url = smtp.url();
-    let server = TestServer::start_on(
-        db,
-        &[
-            ("CUSTOS_NOTIFY__SMTP_URL", &url),
-            ("CUSTOS_NOTIFY__SMTP_FROM", "verify@custos.example.com"),
-        ],
-    )
-    .await;
+    let mut all = vec![
+        ("CUSTOS_NOTIFY__SMTP_URL", url.as_str()),
+        ("CUSTOS_NOTIFY__SMTP_FROM", "verify@custos.example.com"),
+    ];
+    all.extend_from_slice(settings);
+    (TestServer::start_on(db, &all).await, smtp)
+}
+
+/// The one-time code in a verification message.
+pub fn code_in(message: &str) -> String {
+    let at = message
+        .find("code is ")
+        .expect("the code is in the message")
+        + "code is ".len();
+    message[at..at + 6].to_owned()
+}
+
+async fn customers_are_verified_by_a_code_sent_over_smtp(db: TestDatabase) {
+    let (server, mut smtp) = server_with_mail(db, &[]).await;
     let integration = service_token(&server, Role::Integration).await;
     let (customer, _) = create_customer(&server, &integration, caller()).await;
     let amy = create_person(&server, "amy", Role::Agent).await;
@@ -439,10 +455,6 @@ async fn customers_are_verified_by_a_code_sent_over_smtp(db: TestDatabase) {
     let amy_token = sign_in(&server, "amy", &amy).await;
     let send = format!("/api/v1/interactions/{interaction}/verification");
     let confirm = format!("{send}/confirm");
-    let code_of = |mail: &custos_testkit::ReceivedMail| {
-        let at = mail.data.find("code is ").expect("the code is in the mail") + "code is ".len();
-        mail.data[at..at + 6].to_owned()
-    };
 
     assert_eq!(
         post_as(&server, &confirm, &amy_token, json!({"code": "123456"}))
@@ -457,7 +469,7 @@ async fn customers_are_verified_by_a_code_sent_over_smtp(db: TestDatabase) {
     assert_eq!(sent["method"], "email");
     let mail = smtp.next().await;
     assert_eq!(mail.to, vec!["ana.lima@example.org".to_owned()]);
-    let first = code_of(&mail);
+    let first = code_in(&mail.data);
     assert!(first.bytes().all(|b| b.is_ascii_digit()));
 
     // Wrong codes are counted.
@@ -482,7 +494,7 @@ async fn customers_are_verified_by_a_code_sent_over_smtp(db: TestDatabase) {
             .status(),
         202
     );
-    let second = code_of(&smtp.next().await);
+    let second = code_in(&smtp.next().await.data);
     let ok = post_as(&server, &confirm, &amy_token, json!({"code": second})).await;
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.json::<Value>().await.unwrap()["method"], "email");
@@ -553,8 +565,7 @@ async fn codes_for_phones_go_to_a_signed_webhook(db: TestDatabase) {
     assert_eq!(body["to"], "+15550102299");
     crate::detection::assert_signed(&request, secret);
     let message = body["message"].as_str().unwrap();
-    let at = message.find("code is ").unwrap() + "code is ".len();
-    let code = &message[at..at + 6];
+    let code = code_in(message);
     let ok = post_as(
         &server,
         &format!("{send}/confirm"),
@@ -583,6 +594,14 @@ async fn idle_interactions_close_and_access_ends(db: TestDatabase) {
         get_as(&server, &record, &amy_token).await.status(),
         403,
         "idle past the limit: no access, even before the sweep"
+    );
+    let send = format!("/api/v1/interactions/{interaction}/verification");
+    assert_eq!(
+        post_as(&server, &send, &amy_token, json!({}))
+            .await
+            .status(),
+        403,
+        "nor a verification through it"
     );
     let closed = custos_server::conversation::lifecycle::close_idle(server.server().state())
         .await

@@ -371,15 +371,9 @@ async fn customer_data_used_outside_the_shift_is_flagged(db: TestDatabase) {
 }
 
 async fn a_failed_trail_verification_is_mailed_to_the_security_team(db: TestDatabase) {
-    let mut smtp = custos_testkit::SmtpSink::start().await;
-    let url = smtp.url();
-    let server = TestServer::start_on(
+    let (server, mut smtp) = crate::conversations::server_with_mail(
         db,
-        &[
-            ("CUSTOS_NOTIFY__SMTP_URL", &url),
-            ("CUSTOS_NOTIFY__SMTP_FROM", "custos@example.com"),
-            ("CUSTOS_NOTIFY__ALERT_EMAIL", "soc@example.com"),
-        ],
+        &[("CUSTOS_NOTIFY__ALERT_EMAIL", "soc@example.com")],
     )
     .await;
     // What `custos audit verify` records when it finds tampering.

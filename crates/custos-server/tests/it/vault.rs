@@ -121,6 +121,20 @@ fn reveal_body(field: &str, interaction: &str) -> Value {
     })
 }
 
+/// Every audit entry's action, in order.
+pub async fn trail_actions(server: &TestServer) -> Vec<String> {
+    server
+        .server()
+        .state()
+        .store()
+        .audit_entries(0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.index.action)
+        .collect()
+}
+
 /// Every audit entry's stored payload, one per line.
 pub async fn trail_text(server: &TestServer) -> String {
     let mut text = String::new();
@@ -370,14 +384,22 @@ async fn reveals_need_step_up_a_reason_and_an_open_interaction(db: TestDatabase)
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().contains_key("retry-after"));
 
-    // After the interaction closes, no reveal.
-    post_as(
+    // After the interaction closes, no reveal: the policy refuses before the limiter counts.
+    let closed = post_as(
         &server,
         &format!("/api/v1/interactions/{interaction}/close"),
         &integration,
         json!({}),
     )
     .await;
+    assert_eq!(closed.status(), 200);
+    assert_eq!(
+        status_and_code(
+            post_as(&server, &path, &amy_token, reveal_body("ssn", &interaction)).await
+        )
+        .await,
+        (403, "forbidden".to_owned())
+    );
     server.clock().advance(time::Duration::hours(2));
     assert_eq!(
         get_as(&server, "/api/v1/me", &amy_token).await.status(),

@@ -163,6 +163,13 @@ macro_rules! impl_audit_store {
                     .map_err(StoreError::query("read audit checkpoints"))
             }
 
+            async fn latest_audit_checkpoint_line(&self) -> Result<Option<String>, StoreError> {
+                sqlx::query_scalar("SELECT line FROM audit_checkpoints ORDER BY size DESC LIMIT 1")
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::query("read the latest audit checkpoint"))
+            }
+
             async fn audit_anchor(&self) -> Result<Option<AuditAnchor>, StoreError> {
                 let row: Option<AnchorRow> = sqlx::query_as(
                     "SELECT seq, hash, frontier, checkpoint, pruned_ms FROM audit_anchor WHERE singleton = 1",

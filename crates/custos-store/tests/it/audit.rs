@@ -80,9 +80,14 @@ async fn appends_form_one_verifiable_chain(db: TestDatabase) {
         time_ms: T0,
     }
     .sign(&signer);
+    assert_eq!(store.latest_audit_checkpoint_line().await.unwrap(), None);
     store.put_audit_checkpoint(&checkpoint).await.unwrap();
     store.put_audit_checkpoint(&checkpoint).await.unwrap();
     assert_eq!(store.audit_checkpoint_lines().await.unwrap().len(), 1);
+    assert_eq!(
+        store.latest_audit_checkpoint_line().await.unwrap(),
+        Some(checkpoint.to_json_line())
+    );
 
     let report = verify_all(&store, &signer).await;
     assert!(report.is_intact(), "{:?}", report.finding);
