@@ -109,6 +109,7 @@ describe('Custos web console', { timeout: 270_000 }, () => {
       ['sam', 'supervisor'],
       ['lou', 'agent'],
       ['ava', 'agent'],
+      ['pat', 'agent'],
     ]) {
       const user = await addUser(custos, name, role, team);
       secret(user.password);
@@ -275,6 +276,20 @@ describe('Custos web console', { timeout: 270_000 }, () => {
     } finally {
       await other.close();
     }
+
+    // The administrator makes nia a supervisor of another team, from her page.
+    await visit(page, `${baseUrl}/console/people/nia`);
+    await page.selectOption('#new-role', 'supervisor');
+    await page.fill('#new-team', 'claims');
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/users/nia/role') && r.status() === 200),
+      page.click('button#change-role'),
+    ]);
+    await page.locator('#role-message', { hasText: /Role changed; 1 session\(s\) ended/u }).waitFor({ state: 'visible' });
+    await visit(page, `${baseUrl}/console/people/nia`);
+    assert.equal(await page.locator('#current-role').innerText(), 'supervisor');
+    assert.equal(await page.locator('#current-team').innerText(), 'claims');
+    await screenshot(page, 'person-role.png');
   });
 
   browserTest('agent: masked customer, verification by emailed code, a 30-second reveal', 90_000, async ({ page }) => {
@@ -477,6 +492,60 @@ describe('Custos web console', { timeout: 270_000 }, () => {
     await visit(page, `${baseUrl}/console/people/bea`);
     await page.locator('tr.device', { hasText: 'bea-laptop' }).waitFor({ state: 'visible' });
     await screenshot(page, 'person-devices.png');
+  });
+
+  browserTest('passkeys: enrolled on the account page, then a sign-in with one', 90_000, async ({ page, context }) => {
+    // Browsers make passkeys only for a domain name: the server's loopback address
+    // is `localhost` to them, and the server's relying party says so too.
+    const baseUrl = state.custos.baseUrl.replace('://127.0.0.1:', '://localhost:');
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    const pat = state.users.pat;
+    await signIn(page, baseUrl, pat, codeFor(pat));
+    await visit(page, `${baseUrl}/console/account`);
+    await page.locator('#no-passkeys').waitFor({ state: 'visible' });
+    await page.fill('#passkey-name', 'pat laptop');
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/me/passkeys/register/finish') && r.status() === 201),
+      page.click('button#passkey-add'),
+    ]);
+    await page.locator('table#passkeys', { hasText: 'pat laptop' }).waitFor({ state: 'visible' });
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    assert.equal(credentials.length, 1, 'the authenticator holds the new passkey');
+    await screenshot(page, 'account-passkeys.png');
+
+    // Sign out, then in again: the password, then the passkey instead of a code.
+    await Promise.all([page.waitForURL((url) => url.pathname === '/console/login'), page.click('button#logout')]);
+    await page.fill('#username', pat.username);
+    await page.fill('#password', pat.password);
+    await page.click('button#login-submit');
+    await page.locator('#passkey-choice').waitFor({ state: 'visible' });
+    await Promise.all([
+      page.waitForURL((url) => isConsolePage(url.href)),
+      page.click('button#mfa-passkey'),
+    ]);
+    await page.locator('#signed-in-as', { hasText: pat.username }).waitFor({ state: 'visible' });
+
+    // The passkey was used; removing it needs no new factor right after a sign-in.
+    await visit(page, `${baseUrl}/console/account`);
+    const row = page.locator('table#passkeys tr', { hasText: 'pat laptop' });
+    await row.waitFor({ state: 'visible' });
+    assert.doesNotMatch(await row.innerText(), /never/u, 'the passkey shows its last use');
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'DELETE' && r.status() === 204),
+      row.locator('button[data-remove-passkey]').click(),
+    ]);
+    await page.locator('#no-passkeys').waitFor({ state: 'visible' });
   });
 
   browserTest('idle sign-out: warning, then back to the sign-in page with the session ended', 90_000, async ({ page, context }, t) => {

@@ -52,6 +52,90 @@
     element.classList.toggle("error-message", Boolean(isError));
   }
 
+  // ---- Passkeys (WebAuthn) ----------------------------------------------------
+
+  // The server sends WebAuthn options as JSON with binary fields in base64url and
+  // takes the authenticator's answer back the same way.
+  const passkeysSupported = Boolean(window.PublicKeyCredential && navigator.credentials);
+
+  function fromBase64Url(text) {
+    const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
+    return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0)).buffer;
+  }
+
+  function toBase64Url(buffer) {
+    let binary = "";
+    for (const byte of new Uint8Array(buffer)) binary += String.fromCharCode(byte);
+    return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function withBinaryIds(credentials) {
+    return (credentials || []).map((c) => Object.assign({}, c, { id: fromBase64Url(c.id) }));
+  }
+
+  /** Runs navigator.credentials.create for the server's options; the answer as JSON. */
+  async function createPasskey(options) {
+    const publicKey = Object.assign({}, options.publicKey, {
+      challenge: fromBase64Url(options.publicKey.challenge),
+      user: Object.assign({}, options.publicKey.user, { id: fromBase64Url(options.publicKey.user.id) }),
+      excludeCredentials: withBinaryIds(options.publicKey.excludeCredentials),
+    });
+    const credential = await navigator.credentials.create({ publicKey });
+    return {
+      id: credential.id,
+      rawId: toBase64Url(credential.rawId),
+      type: credential.type,
+      response: {
+        attestationObject: toBase64Url(credential.response.attestationObject),
+        clientDataJSON: toBase64Url(credential.response.clientDataJSON),
+      },
+    };
+  }
+
+  /** Runs navigator.credentials.get for the server's options; the answer as JSON. */
+  async function getPasskey(options) {
+    const publicKey = Object.assign({}, options.publicKey, {
+      challenge: fromBase64Url(options.publicKey.challenge),
+      allowCredentials: withBinaryIds(options.publicKey.allowCredentials),
+    });
+    const credential = await navigator.credentials.get({ publicKey });
+    const response = credential.response;
+    return {
+      id: credential.id,
+      rawId: toBase64Url(credential.rawId),
+      type: credential.type,
+      response: {
+        authenticatorData: toBase64Url(response.authenticatorData),
+        clientDataJSON: toBase64Url(response.clientDataJSON),
+        signature: toBase64Url(response.signature),
+        userHandle: response.userHandle ? toBase64Url(response.userHandle) : null,
+      },
+    };
+  }
+
+  /**
+   * A passkey ceremony: asks the server to start, lets the browser talk to the
+   * authenticator, sends the answer. Resolves to the finishing call's result, or
+   * to {ok: false, status: 0, message} when the person cancelled.
+   */
+  async function passkeyCeremony(startPath, startBody, finishPath, finishBody, create) {
+    const started = await api("POST", startPath, startBody);
+    if (!started.ok) return started;
+    let credential;
+    try {
+      credential = create ? await createPasskey(started.data.options) : await getPasskey(started.data.options);
+    } catch (_) {
+      return { ok: false, status: 0, data: null, cancelled: true };
+    }
+    return api("POST", finishPath, Object.assign({ credential }, finishBody));
+  }
+
+  function passkeyFailure(result, fallback) {
+    if (result.cancelled) return "The passkey was not used. Try again, or use a code.";
+    return errorMessage(result, fallback);
+  }
+
   // ---- Step-up: a fresh second factor before a sensitive action -------------
 
   /** Runs `action`; if the server asks for a fresh factor, asks for a code, confirms it, and runs it again. */
@@ -75,10 +159,19 @@
       const finish = (outcome) => {
         $("#step-up-confirm").onclick = null;
         $("#step-up-cancel").onclick = null;
+        $("#step-up-passkey").onclick = null;
         dialog.close();
         resolve(outcome);
       };
       $("#step-up-cancel").onclick = () => finish(false);
+      const passkey = $("#step-up-passkey");
+      passkey.hidden = !passkeysSupported;
+      passkey.onclick = async () => {
+        const result = await passkeyCeremony("/api/v1/auth/step-up/passkey/start", undefined, "/api/v1/auth/step-up/passkey", {}, false);
+        if (result.ok) finish(true);
+        else if (result.status === 401 && !result.cancelled) say(error, "You have no passkey yet. Use a code from your authenticator app.", true);
+        else say(error, passkeyFailure(result, "The passkey did not work."), true);
+      };
       $("#step-up-confirm").onclick = async () => {
         const result = await api("POST", "/api/v1/auth/step-up/totp", { code: input.value.trim() });
         if (result.ok) finish(true);
@@ -147,6 +240,7 @@
         mfaToken = result.data.mfa_token;
         loginForm.hidden = true;
         mfaForm.hidden = false;
+        $("#passkey-choice").hidden = !(passkeysSupported && result.data.methods.includes("passkey"));
         $("#totp-code").focus();
         return;
       }
@@ -158,6 +252,21 @@
         say(error, "The username or password is not right.", true);
       } else {
         say(error, errorMessage(result, "Signing in did not work."), true);
+      }
+    });
+
+    $("#mfa-passkey").addEventListener("click", async () => {
+      say(error, "");
+      const result = await passkeyCeremony("/api/v1/auth/mfa/passkey/start", { mfa_token: mfaToken }, "/api/v1/auth/mfa/passkey", { mfa_token: mfaToken }, false);
+      if (result.ok) {
+        window.location.assign("/console");
+      } else if (result.cancelled) {
+        say(error, passkeyFailure(result), true);
+      } else {
+        // The sign-in step is used up by a failed answer; start again.
+        mfaForm.hidden = true;
+        loginForm.hidden = false;
+        say(error, errorMessage(result, "The passkey did not work. Sign in again."), true);
       }
     });
 
@@ -432,6 +541,27 @@
     }
   }
 
+  function setUpRole() {
+    const form = $("#role-form");
+    if (!form) return;
+    const username = $("#role").dataset.username;
+    const message = $("#role-message");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const team = $("#new-team").value.trim();
+      const body = { role: $("#new-role").value, team: team || null };
+      const path = "/api/v1/users/" + encodeURIComponent(username) + "/role";
+      const result = await withStepUp(() => api("PUT", path, body));
+      if (result.ok) {
+        $("#current-role").textContent = body.role;
+        $("#current-team").textContent = body.team || "none";
+        say(message, "Role changed; " + result.data.ended + " session(s) ended.");
+      } else {
+        say(message, errorMessage(result, "The role could not be changed."), true);
+      }
+    });
+  }
+
   function setUpDevices() {
     const root = $("#devices");
     if (!root) return;
@@ -483,6 +613,47 @@
     });
   }
 
+  // ---- Your account: passkeys ---------------------------------------------------
+
+  function setUpAccount() {
+    const message = $("#passkey-message");
+    const form = $("#passkey-form");
+    if (form) {
+      if (!passkeysSupported) {
+        say(message, "This browser cannot use passkeys.", true);
+        $("#passkey-add").disabled = true;
+      }
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        say(message, "");
+        const name = $("#passkey-name").value.trim();
+        const result = await withStepUp(() => api("POST", "/api/v1/me/passkeys/register/start", { name }));
+        if (!result.ok) {
+          say(message, errorMessage(result, "The passkey could not be added."), true);
+          return;
+        }
+        let credential;
+        try {
+          credential = await createPasskey(result.data.options);
+        } catch (_) {
+          say(message, "No passkey was made. Try again when your device asks.", true);
+          return;
+        }
+        const finished = await api("POST", "/api/v1/me/passkeys/register/finish", { credential });
+        if (finished.ok) window.location.reload();
+        else say(message, errorMessage(finished, "The passkey could not be added."), true);
+      });
+    }
+    $$("[data-remove-passkey]").forEach((button) => {
+      button.addEventListener("click", async () => {
+        const id = button.getAttribute("data-remove-passkey");
+        const result = await withStepUp(() => api("DELETE", "/api/v1/me/passkeys/" + encodeURIComponent(id)));
+        if (result.ok) window.location.reload();
+        else say(message, errorMessage(result, "The passkey could not be removed."), true);
+      });
+    });
+  }
+
   function setUpSettings() {
     const rulesMessage = $("#rules-message");
     $$("button.toggle-rule").forEach((button) => {
@@ -518,5 +689,7 @@
     setUpSettings();
     setUpDevices();
     setUpEnrolDevice();
+    setUpAccount();
+    setUpRole();
   });
 })();

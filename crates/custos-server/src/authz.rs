@@ -35,6 +35,8 @@ pub enum Action {
     ManageAccount,
     /// Invite a new person.
     InviteAccount,
+    /// Change a person's role and team.
+    ChangeRole,
     /// Read the access review.
     ReadAccessReview,
     /// Sign an access review off.
@@ -95,6 +97,7 @@ impl Action {
             Self::EndSession => "session.end",
             Self::ManageAccount => "account.manage",
             Self::InviteAccount => "account.invite",
+            Self::ChangeRole => "account.change_role",
             Self::ReadAccessReview => "access_review.read",
             Self::SignOffAccessReview => "access_review.sign_off",
             Self::ReadPolicies => "policy.read",

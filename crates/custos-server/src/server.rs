@@ -195,7 +195,8 @@ pub async fn start(
         clock.clone(),
         keys.root.expose(),
     )
-    .map_err(|e| StartError::Security(e.to_string()))?;
+    .map_err(|e| StartError::Security(e.to_string()))?
+    .with_passkeys(passkey_relying_party(&config, &base_url)?);
     let extra_policies = store.extra_policies().await?;
     let authz = Authorizer::with_defaults_and(&extra_policies)
         .map_err(|e| StartError::Security(e.to_string()))?;
@@ -355,6 +356,24 @@ async fn sweep_inactive_accounts(state: AppState, mut shutdown: watch::Receiver<
 
 /// The URL people use when no public URL is configured. An unspecified listen
 /// address (0.0.0.0) is shown as `localhost`, which the generated certificate names.
+/// The passkeys' relying party for the address people use; `None` (and a warning)
+/// when that address is a bare non-loopback IP, which browsers refuse for passkeys.
+fn passkey_relying_party(
+    config: &Config,
+    base_url: &str,
+) -> Result<Option<crate::auth::RelyingParty>, StartError> {
+    let relying_party =
+        crate::auth::RelyingParty::for_base_url(base_url, config.webauthn_rp_id.as_deref())
+            .map_err(StartError::Security)?;
+    match &relying_party {
+        Some(rp) => tracing::info!(origin = rp.origin(), "passkeys enabled"),
+        None => tracing::warn!(
+            "passkeys are off: set server.public_url to the https:// domain name people use"
+        ),
+    }
+    Ok(relying_party)
+}
+
 fn default_base_url(addr: SocketAddr) -> String {
     if addr.ip().is_unspecified() || addr.ip().is_loopback() && addr.is_ipv6() {
         format!("https://localhost:{}", addr.port())

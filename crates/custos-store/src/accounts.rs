@@ -204,6 +204,13 @@ pub trait AccountStore {
         &self,
         user: Uuid,
     ) -> impl Future<Output = Result<Option<(u16, u16)>, StoreError>> + Send;
+    /// Gives a person another role and team.
+    fn set_user_role(
+        &self,
+        user: Uuid,
+        role: &str,
+        team: Option<&str>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Sets (or, with `None`, clears) a person's work shift.
     fn set_user_shift(
         &self,
@@ -238,6 +245,12 @@ pub trait AccountStore {
         device: Option<Uuid>,
         expires_at: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The person of a pending MFA step, without taking it; `None` if unknown or expired.
+    fn mfa_challenge_user(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> impl Future<Output = Result<Option<Uuid>, StoreError>> + Send;
     /// Takes (and deletes) a pending MFA step: (user, device); `None` if unknown or expired.
     fn take_mfa_challenge(
         &self,

@@ -15,6 +15,7 @@ mod error;
 mod instance;
 mod invitations;
 mod migrations;
+mod passkeys;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -34,6 +35,7 @@ pub use detection::{AlertNote, AlertRecord, DetectionRuleRecord, DetectionStore}
 pub use error::StoreError;
 pub use instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
 pub use invitations::{InvitationRecord, InvitationStore};
+pub use passkeys::{PasskeyRecord, PasskeyStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use vault::{
@@ -256,6 +258,15 @@ impl AccountStore for Store {
         dispatch!(self, s => s.user_shift(user).await)
     }
 
+    async fn set_user_role(
+        &self,
+        user: Uuid,
+        role: &str,
+        team: Option<&str>,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_user_role(user, role, team).await)
+    }
+
     async fn set_user_shift(
         &self,
         user: Uuid,
@@ -289,6 +300,14 @@ impl AccountStore for Store {
         expires_at: i64,
     ) -> Result<(), StoreError> {
         dispatch!(self, s => s.create_mfa_challenge(token_hash, user, device, expires_at).await)
+    }
+
+    async fn mfa_challenge_user(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<Uuid>, StoreError> {
+        dispatch!(self, s => s.mfa_challenge_user(token_hash, now).await)
     }
 
     async fn take_mfa_challenge(
@@ -617,6 +636,51 @@ impl InvitationStore for Store {
         now: i64,
     ) -> Result<Option<InvitationRecord>, StoreError> {
         dispatch!(self, s => s.consume_invitation(token_hash, now).await)
+    }
+}
+
+impl PasskeyStore for Store {
+    async fn add_passkey(&self, passkey: &PasskeyRecord) -> Result<(), StoreError> {
+        dispatch!(self, s => s.add_passkey(passkey).await)
+    }
+
+    async fn passkeys_of(&self, user: Uuid) -> Result<Vec<PasskeyRecord>, StoreError> {
+        dispatch!(self, s => s.passkeys_of(user).await)
+    }
+
+    async fn record_passkey_use(
+        &self,
+        id: Uuid,
+        sealed: &[u8],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.record_passkey_use(id, sealed, now).await)
+    }
+
+    async fn remove_passkey(&self, user: Uuid, id: Uuid) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.remove_passkey(user, id).await)
+    }
+
+    async fn remove_passkeys_of(&self, user: Uuid) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.remove_passkeys_of(user).await)
+    }
+
+    async fn put_ceremony(
+        &self,
+        key: &[u8; 32],
+        user: Uuid,
+        sealed_state: &[u8],
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.put_ceremony(key, user, sealed_state, expires_at).await)
+    }
+
+    async fn take_ceremony(
+        &self,
+        key: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<(Uuid, Vec<u8>)>, StoreError> {
+        dispatch!(self, s => s.take_ceremony(key, now).await)
     }
 }
 

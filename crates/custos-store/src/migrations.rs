@@ -27,6 +27,7 @@ const SQLITE: &[Embedded] = &[
     (12, "shifts", include_str!("../migrations/sqlite/0012_shifts.sql")),
     (13, "invitations", include_str!("../migrations/sqlite/0013_invitations.sql")),
     (14, "lookup_indexes", include_str!("../migrations/sqlite/0014_lookup_indexes.sql")),
+    (15, "passkeys", include_str!("../migrations/sqlite/0015_passkeys.sql")),
 ];
 
 #[rustfmt::skip]
@@ -45,6 +46,7 @@ const POSTGRES: &[Embedded] = &[
     (12, "shifts", include_str!("../migrations/postgres/0012_shifts.sql")),
     (13, "invitations", include_str!("../migrations/postgres/0013_invitations.sql")),
     (14, "lookup_indexes", include_str!("../migrations/postgres/0014_lookup_indexes.sql")),
+    (15, "passkeys", include_str!("../migrations/postgres/0015_passkeys.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

@@ -10,9 +10,11 @@
 mod devices;
 pub mod events;
 mod invitations;
+mod passkeys;
 mod password_change;
 mod principal;
 mod responses;
+mod roles;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -28,13 +30,15 @@ use custos_auth::token::{self, TokenKind};
 use custos_auth::totp::{TotpRejection, TotpSecret};
 use custos_crypto::SealingKey;
 use custos_store::{
-    AccountStore, InstanceStore, ServiceTokenRecord, SessionRecord, Store, StoreError, UserRecord,
+    AccountStore, InstanceStore, PasskeyStore as _, ServiceTokenRecord, SessionRecord, Store,
+    StoreError, UserRecord,
 };
 use secrecy::SecretString;
 use thiserror::Error;
 use uuid::Uuid;
 
 pub use invitations::{INVITATION_LIFETIME_SECS, Invitation};
+pub use passkeys::{MAX_PASSKEYS, RelyingParty};
 pub use principal::{PersonPrincipal, Principal, ServicePrincipal};
 pub use responses::Because;
 
@@ -115,6 +119,11 @@ pub enum AuthError {
     /// Key material could not be used.
     #[error("the service is temporarily unavailable")]
     Crypto,
+    /// Passkeys need a domain name: the server is reached by a bare address.
+    #[error(
+        "passkeys need the server's domain name; set server.public_url to the https:// address people use"
+    )]
+    PasskeysUnavailable,
 }
 
 impl From<StoreError> for AuthError {
@@ -141,6 +150,8 @@ enum SecondFactor<'a> {
     Totp(&'a str),
     /// One of the recovery codes.
     RecoveryCode(&'a SecretString),
+    /// A passkey's answer to the challenge of the ceremony in flight.
+    Passkey(&'a webauthn_rs::prelude::PublicKeyCredential),
 }
 
 impl SecondFactor<'_> {
@@ -148,6 +159,7 @@ impl SecondFactor<'_> {
         match self {
             Self::Totp(_) => "totp",
             Self::RecoveryCode(_) => "recovery_code",
+            Self::Passkey(_) => "passkey",
         }
     }
 }
@@ -186,6 +198,8 @@ pub struct AuthService {
     throttle: Mutex<Throttle<IpAddr>>,
     networks: crate::config::NetworkRules,
     device_roles: Vec<Role>,
+    passkeys: Option<RelyingParty>,
+    passkey_key: SealingKey,
 }
 
 impl std::fmt::Debug for AuthService {
@@ -240,6 +254,8 @@ impl AuthService {
             },
             totp_key: SealingKey::derive(root_key, "custos totp-secrets v1")
                 .map_err(|_| AuthError::Crypto)?,
+            passkeys: None,
+            passkey_key: passkeys::sealing_key(root_key)?,
             networks: config.allowed_networks.clone(),
             device_roles: config.device_required_roles.clone(),
             throttle: Mutex::new(Throttle::new(
@@ -248,6 +264,15 @@ impl AuthService {
                 THROTTLE_MAX_SOURCES,
             )),
         })
+    }
+
+    /// The same service, with passkeys for `relying_party`.
+    #[must_use]
+    pub fn with_passkeys(self, relying_party: Option<RelyingParty>) -> Self {
+        Self {
+            passkeys: relying_party,
+            ..self
+        }
     }
 
     /// Session limits in force.
@@ -467,6 +492,9 @@ impl AuthService {
                     ))
                     .await?;
                 let mut methods = vec!["totp"];
+                if self.passkeys.is_some() && !self.store.passkeys_of(user.id).await?.is_empty() {
+                    methods.push("passkey");
+                }
                 if self.store.unused_recovery_codes(user.id).await? > 0 {
                     methods.push("recovery_code");
                 }
@@ -539,10 +567,9 @@ impl AuthService {
         let ip_text = ip.map(|i| i.to_string());
         let ip_str = ip_text.as_deref();
         let now = self.now();
+        let token_hash = token::hash(mfa_token).0;
         let taken = if token::looks_like(TokenKind::MfaPending, mfa_token) {
-            self.store
-                .take_mfa_challenge(&token::hash(mfa_token).0, now)
-                .await?
+            self.store.take_mfa_challenge(&token_hash, now).await?
         } else {
             None
         };
@@ -579,20 +606,14 @@ impl AuthService {
                 .await?;
             return Err(AuthError::InvalidMfa);
         }
-        match factor {
-            SecondFactor::Totp(code) => self.check_totp(&user, state, actor, code, now).await?,
-            SecondFactor::RecoveryCode(code) => {
-                if !self
-                    .store
-                    .use_recovery_code(user.id, &recovery::hash(code), now)
-                    .await?
-                {
-                    self.record_failure(&user, state, actor, "invalid_recovery_code")
-                        .await?;
-                    return Err(AuthError::InvalidMfa);
-                }
-            }
-        }
+        self.check_factor(
+            &user,
+            state,
+            actor,
+            factor,
+            passkeys::CeremonyOwner::SignIn(&token_hash),
+        )
+        .await?;
         let (token, hash) = token::generate(TokenKind::Session).map_err(|_| AuthError::Crypto)?;
         let session = SessionRecord {
             id: Uuid::new_v4(),
@@ -634,6 +655,37 @@ impl AuthService {
             user,
             expires_at,
         })
+    }
+
+    /// Checks a second factor of `user`; a passkey against the ceremony of `owner`.
+    async fn check_factor(
+        &self,
+        user: &UserRecord,
+        state: LockState,
+        actor: Actor,
+        factor: SecondFactor<'_>,
+        owner: passkeys::CeremonyOwner<'_>,
+    ) -> Result<(), AuthError> {
+        let now = self.now();
+        match factor {
+            SecondFactor::Totp(code) => self.check_totp(user, state, actor, code, now).await,
+            SecondFactor::Passkey(answer) => {
+                self.check_passkey(user, state, actor, owner, answer).await
+            }
+            SecondFactor::RecoveryCode(code) => {
+                if self
+                    .store
+                    .use_recovery_code(user.id, &recovery::hash(code), now)
+                    .await?
+                {
+                    Ok(())
+                } else {
+                    self.record_failure(user, state, actor, "invalid_recovery_code")
+                        .await?;
+                    Err(AuthError::InvalidMfa)
+                }
+            }
+        }
     }
 
     /// Checks a TOTP code for `user` at `now`: each code once (atomic in the
@@ -695,6 +747,16 @@ impl AuthService {
         code: &str,
         ip: Option<IpAddr>,
     ) -> Result<i64, AuthError> {
+        self.step_up(person, SecondFactor::Totp(code), ip).await
+    }
+
+    /// Step-up with `factor`: the session's MFA time becomes now.
+    async fn step_up(
+        &self,
+        person: &PersonPrincipal,
+        factor: SecondFactor<'_>,
+        ip: Option<IpAddr>,
+    ) -> Result<i64, AuthError> {
         let now = self.now();
         let ip_text = ip.map(|i| i.to_string());
         let actor = events::person(&person.user, Some(&person.session), ip_text.as_deref());
@@ -707,14 +769,20 @@ impl AuthService {
             failures: user.failed_attempts,
             locked_until: user.locked_until,
         };
-        self.check_totp(&user, state, actor.clone(), code, now)
-            .await?;
+        self.check_factor(
+            &user,
+            state,
+            actor.clone(),
+            factor,
+            passkeys::CeremonyOwner::StepUp(person.session.id),
+        )
+        .await?;
         self.store.set_session_mfa(person.session.id, now).await?;
         self.audit
             .record(events::mfa_attempt(
                 self.now_ms(),
                 actor,
-                "totp",
+                factor.method(),
                 Outcome::Success,
                 "step_up",
             ))

@@ -134,6 +134,9 @@ pub struct AuthSection {
     pub allowed_networks: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Person roles that may sign in only from an enrolled device, e.g. `["agent"]`.
     pub device_required_roles: Option<Vec<String>>,
+    /// The WebAuthn relying-party id for passkeys: the public URL's host (the
+    /// default) or a parent domain of it.
+    pub webauthn_rp_id: Option<String>,
 }
 
 /// `[notify]`

@@ -223,6 +223,8 @@ pub struct Config {
     pub allowed_networks: NetworkRules,
     /// Person roles that sign in only from an enrolled device.
     pub device_required_roles: Vec<custos_auth::role::Role>,
+    /// The passkeys' relying-party id, when not the public URL's host.
+    pub webauthn_rp_id: Option<String>,
     /// Notifications.
     pub notify: NotifyConfig,
     /// Log line format.
@@ -594,6 +596,17 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
         }
     }
 
+    let webauthn_rp_id = file.auth.webauthn_rp_id.take();
+    if let Some(rp_id) = &webauthn_rp_id
+        && (rp_id.is_empty()
+            || rp_id.parse::<std::net::IpAddr>().is_ok()
+            || rp_id.contains(['/', ':']))
+    {
+        problems.push(format!(
+            "auth.webauthn_rp_id: `{rp_id}` is not a domain name (e.g. custos.example.com)"
+        ));
+    }
+
     let mut allowed_networks = NetworkRules::new();
     for (role_name, networks) in file.auth.allowed_networks.unwrap_or_default() {
         let role = match role_name.parse::<custos_auth::role::Role>() {
@@ -738,6 +751,7 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
         },
         allowed_networks,
         device_required_roles,
+        webauthn_rp_id,
         notify: NotifyConfig {
             smtp_url,
             smtp_from,

@@ -10,6 +10,7 @@
 //!
 //! See `docs/design/0008-web-console.md`.
 
+mod account;
 mod agent;
 mod assets;
 mod chrome;
@@ -54,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/rules", get(governance::rules))
         .route("/console/policies", get(governance::policies))
         .route("/console/settings", get(settings::page))
+        .route("/console/account", get(account::page))
 }
 
 /// A signed-in person looking at a page. Anyone else is sent to the sign-in page;

@@ -349,6 +349,12 @@ struct PersonPage {
     devices: Vec<crate::http::devices::DeviceView>,
     /// Whether the policy lets the viewer issue codes and revoke devices.
     manageable: bool,
+    /// The person's role and team now.
+    role: String,
+    team: Option<String>,
+    /// The roles a person can have (and whether it is theirs now), when the policy
+    /// lets the viewer change them.
+    assignable_roles: Vec<(&'static str, bool)>,
 }
 
 /// `GET /console/people/{username}`: a person's enrolled devices, with enrolment
@@ -369,24 +375,38 @@ pub(crate) async fn person(
         Ok(devices) => devices.0,
         Err(e) => return error_page(&e),
     };
-    let manageable = match state.auth().user_named(&username).await {
-        Ok(user) => {
-            state
-                .authz()
-                .authorize(
-                    &viewer.caller.principal,
-                    Action::IssueDeviceCode,
-                    &Resource::Account(user),
-                    true,
-                )
-                .allowed
-        }
-        Err(_) => false,
+    let user = match state.auth().user_named(&username).await {
+        Ok(user) => user,
+        Err(e) => return error_page(&crate::http::auth::auth_error(e)),
+    };
+    // With a fresh factor assumed: the action itself asks for a step-up if needed.
+    let may = |action| {
+        state
+            .authz()
+            .authorize(
+                &viewer.caller.principal,
+                action,
+                &Resource::Account(user.clone()),
+                true,
+            )
+            .allowed
+    };
+    let assignable_roles = if may(Action::ChangeRole) {
+        custos_auth::role::Role::ALL
+            .into_iter()
+            .filter(|r| r.is_person())
+            .map(|r| (r.as_str(), r.as_str() == user.role))
+            .collect()
+    } else {
+        Vec::new()
     };
     render(&PersonPage {
         chrome,
         username,
         devices,
-        manageable,
+        manageable: may(Action::IssueDeviceCode),
+        role: user.role.clone(),
+        team: user.team.clone(),
+        assignable_roles,
     })
 }

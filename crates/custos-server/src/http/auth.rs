@@ -35,6 +35,7 @@ pub fn auth_error(e: AuthError) -> ApiError {
         AuthError::Audit(_) => (StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable"),
         AuthError::Store(cause) => return ApiError::unavailable(cause),
         AuthError::Crypto => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        AuthError::PasskeysUnavailable => (StatusCode::CONFLICT, "passkeys_unavailable"),
     };
     ApiError::new(status, code, message)
 }
@@ -187,7 +188,7 @@ pub async fn mfa_recovery(
 }
 
 /// The answer to a completed sign-in: the token in the body and in the cookie.
-fn session_response(
+pub(crate) fn session_response(
     state: &AppState,
     result: Result<crate::auth::NewSession, AuthError>,
 ) -> Response {

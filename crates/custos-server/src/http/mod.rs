@@ -16,6 +16,7 @@ pub mod invitations;
 mod layers;
 pub mod metrics;
 pub mod openapi;
+pub mod passkeys;
 pub mod policies;
 pub mod redact;
 pub mod sessions;
@@ -47,6 +48,14 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit_trail::list_events))
         .routes(routes!(setup::redeem))
         .routes(routes!(auth::step_up_totp))
+        .routes(routes!(passkeys::list))
+        .routes(routes!(passkeys::register_start))
+        .routes(routes!(passkeys::register_finish))
+        .routes(routes!(passkeys::remove))
+        .routes(routes!(passkeys::sign_in_start))
+        .routes(routes!(passkeys::sign_in_finish))
+        .routes(routes!(passkeys::step_up_start))
+        .routes(routes!(passkeys::step_up_finish))
         .routes(routes!(sessions::list_sessions))
         .routes(routes!(sessions::end_session))
         .routes(routes!(users::unlock))
@@ -56,6 +65,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::lock))
         .routes(routes!(users::end_sessions))
         .routes(routes!(users::set_shift))
+        .routes(routes!(users::change_role))
         .routes(routes!(access_review::report))
         .routes(routes!(access_review::sign_off))
         .routes(routes!(access_review::sign_offs))

@@ -1,6 +1,7 @@
 //! Account actions of security officers and administrators: lock, unlock, end every
-//! session, disable, and set the work shift detection compares activity with. Each
-//! needs a recent second factor (step-up), and nobody acts on their own account.
+//! session, disable, set the work shift detection compares activity with, and
+//! (administrators only) change a role and team. Each needs a recent second factor
+//! (step-up), and nobody acts on their own account.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -197,4 +198,63 @@ pub async fn set_shift(
         .map_err(auth_error)?;
     state.detection().forget(&user.username);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new role and team.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleInput {
+    /// A person's role: `agent`, `supervisor`, `security_officer`, `auditor` or `admin`.
+    pub role: String,
+    /// The team (supervisors reach their team's interactions); `null` or absent for none.
+    #[serde(default)]
+    pub team: Option<String>,
+}
+
+/// Change a person's role and team (administrators, after a fresh second factor,
+/// never their own). Their sessions end: they sign in again under the new role.
+#[utoipa::path(put, path = "/api/v1/users/{username}/role", tag = "auth",
+    params(("username" = String, Path, description = "The account")),
+    request_body = RoleInput,
+    responses(
+        (status = 200, description = "Changed; their sessions ended", body = SessionsEnded),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not allowed, or a fresh second factor is needed", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 422, description = "Not a person role, or a bad team name", body = ErrorBody)))]
+pub async fn change_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<SessionsEnded>, ApiError> {
+    let user = super::devices::account(&state, &username).await?;
+    super::authorize(
+        &state,
+        &caller,
+        Action::ChangeRole,
+        &Resource::Account(user.clone()),
+        "user",
+    )
+    .await?;
+    let invalid = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", m);
+    let input = serde_json::from_slice::<RoleInput>(&body)
+        .map_err(|_| invalid("send {\"role\": \"supervisor\", \"team\": \"billing\"}".into()))?;
+    let role = input
+        .role
+        .parse::<custos_auth::role::Role>()
+        .map_err(|_| invalid(format!("`{}` is not a role", input.role)))?;
+    let ip = caller.ip_text();
+    let ended = state
+        .auth()
+        .change_role(
+            caller.principal.actor(ip.as_deref()),
+            &user,
+            role,
+            input.team.as_deref(),
+        )
+        .await
+        .map_err(auth_error)?;
+    state.detection().forget(&user.username);
+    Ok(Json(SessionsEnded { ended }))
 }

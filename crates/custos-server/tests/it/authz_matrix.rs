@@ -21,6 +21,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/mfa/totp"),
     ("POST", "/api/v1/auth/mfa/recovery"),
+    ("POST", "/api/v1/auth/mfa/passkey/start"),
+    ("POST", "/api/v1/auth/mfa/passkey"),
     ("POST", "/api/v1/setup"),
     ("POST", "/api/v1/invitations/redeem"),
     ("POST", "/api/v1/auth/devices/enrol"),
@@ -80,6 +82,35 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
         ("POST", "/api/v1/me/password") => {
             if person {
                 401
+            } else {
+                403
+            }
+        }
+        // Passkeys are a person's own: services have none. A fresh person has none
+        // enrolled (step-up answers 401) and no enrolment in flight (finish answers 422).
+        ("GET", "/api/v1/me/passkeys") | ("POST", "/api/v1/me/passkeys/register/start") => {
+            if person { 200 } else { 403 }
+        }
+        ("POST", "/api/v1/me/passkeys/register/finish") => {
+            if person {
+                422
+            } else {
+                403
+            }
+        }
+        ("DELETE", "/api/v1/me/passkeys/{id}") => {
+            if person {
+                404
+            } else {
+                403
+            }
+        }
+        ("POST", "/api/v1/auth/step-up/passkey/start" | "/api/v1/auth/step-up/passkey") => {
+            if person { 401 } else { 403 }
+        }
+        ("PUT", "/api/v1/users/{username}/role") => {
+            if role == Role::Admin {
+                200
             } else {
                 403
             }
@@ -350,6 +381,21 @@ fn body_for(path: &str, fixture: Option<&VaultFixture>) -> Value {
         "/api/v1/users/{username}/shift" => {
             serde_json::json!({ "shift": { "start": "08:00", "end": "17:00" } })
         }
+        "/api/v1/users/{username}/role" => {
+            serde_json::json!({ "role": "supervisor", "team": "claims" })
+        }
+        "/api/v1/me/passkeys/register/start" => serde_json::json!({ "name": "matrix key" }),
+        "/api/v1/me/passkeys/register/finish" => serde_json::json!({ "credential": {
+            "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+            "response": { "attestationObject": "AAAA", "clientDataJSON": "AAAA" },
+        } }),
+        "/api/v1/auth/step-up/passkey" => serde_json::json!({ "credential": {
+            "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+            "response": {
+                "authenticatorData": "AAAA", "clientDataJSON": "AAAA", "signature": "AAAA",
+                "userHandle": null,
+            },
+        } }),
         // A fresh rule each time (an id may be added once).
         "/api/v1/detection/rules" => serde_json::json!({
             "definition": format!(

@@ -15,6 +15,8 @@ mod conversations;
 mod detection;
 mod http_surface;
 mod invitations;
+mod passkeys;
+mod roles;
 mod setup_link;
 mod tls_versions;
 mod vault;

@@ -212,6 +212,17 @@ macro_rules! impl_account_store {
                 .transpose()
             }
 
+            async fn set_user_role(&self, user: Uuid, role: &str, team: Option<&str>) -> Result<(), StoreError> {
+                sqlx::query("UPDATE users SET role = $1, team = $2 WHERE id = $3")
+                    .bind(role)
+                    .bind(team)
+                    .bind(user)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::query("set role"))?;
+                Ok(())
+            }
+
             async fn set_user_shift(&self, user: Uuid, shift: Option<(u16, u16)>) -> Result<(), StoreError> {
                 match shift {
                     Some((start, end)) => sqlx::query(
@@ -304,6 +315,21 @@ macro_rules! impl_account_store {
                 .await
                 .map_err(StoreError::query("create MFA challenge"))?;
                 Ok(())
+            }
+
+            async fn mfa_challenge_user(
+                &self,
+                token_hash: &[u8; 32],
+                now: i64,
+            ) -> Result<Option<Uuid>, StoreError> {
+                sqlx::query_scalar(
+                    "SELECT user_id FROM mfa_challenges WHERE token_hash = $1 AND expires_at > $2",
+                )
+                .bind(token_hash.as_slice())
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::query("read MFA challenge"))
             }
 
             async fn take_mfa_challenge(

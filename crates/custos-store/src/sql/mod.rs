@@ -8,4 +8,5 @@ pub(crate) mod conversation;
 pub(crate) mod detection;
 pub(crate) mod instance;
 pub(crate) mod invitations;
+pub(crate) mod passkeys;
 pub(crate) mod vault;
