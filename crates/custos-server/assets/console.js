@@ -115,16 +115,16 @@
   }
 
   /**
-   * A passkey ceremony: asks the server to start, lets the browser talk to the
-   * authenticator, sends the answer. Resolves to the finishing call's result, or
-   * to {ok: false, status: 0, message} when the person cancelled.
+   * Proves a passkey (sign-in or step-up): asks the server for a challenge, lets the
+   * browser talk to the authenticator, sends the answer. Resolves to the finishing
+   * call's result, or to {ok: false, status: 0, cancelled: true} when the person cancelled.
    */
-  async function passkeyCeremony(startPath, startBody, finishPath, finishBody, create) {
+  async function provePasskey(startPath, startBody, finishPath, finishBody) {
     const started = await api("POST", startPath, startBody);
     if (!started.ok) return started;
     let credential;
     try {
-      credential = create ? await createPasskey(started.data.options) : await getPasskey(started.data.options);
+      credential = await getPasskey(started.data.options);
     } catch (_) {
       return { ok: false, status: 0, data: null, cancelled: true };
     }
@@ -167,7 +167,7 @@
       const passkey = $("#step-up-passkey");
       passkey.hidden = !passkeysSupported;
       passkey.onclick = async () => {
-        const result = await passkeyCeremony("/api/v1/auth/step-up/passkey/start", undefined, "/api/v1/auth/step-up/passkey", {}, false);
+        const result = await provePasskey("/api/v1/auth/step-up/passkey/start", undefined, "/api/v1/auth/step-up/passkey", {});
         if (result.ok) finish(true);
         else if (result.status === 401 && !result.cancelled) say(error, "You have no passkey yet. Use a code from your authenticator app.", true);
         else say(error, passkeyFailure(result, "The passkey did not work."), true);
@@ -257,7 +257,7 @@
 
     $("#mfa-passkey").addEventListener("click", async () => {
       say(error, "");
-      const result = await passkeyCeremony("/api/v1/auth/mfa/passkey/start", { mfa_token: mfaToken }, "/api/v1/auth/mfa/passkey", { mfa_token: mfaToken }, false);
+      const result = await provePasskey("/api/v1/auth/mfa/passkey/start", { mfa_token: mfaToken }, "/api/v1/auth/mfa/passkey", { mfa_token: mfaToken });
       if (result.ok) {
         window.location.assign("/console");
       } else if (result.cancelled) {

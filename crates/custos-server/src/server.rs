@@ -354,8 +354,6 @@ async fn sweep_inactive_accounts(state: AppState, mut shutdown: watch::Receiver<
     }
 }
 
-/// The URL people use when no public URL is configured. An unspecified listen
-/// address (0.0.0.0) is shown as `localhost`, which the generated certificate names.
 /// The passkeys' relying party for the address people use; `None` (and a warning)
 /// when that address is a bare non-loopback IP, which browsers refuse for passkeys.
 fn passkey_relying_party(
@@ -374,6 +372,8 @@ fn passkey_relying_party(
     Ok(relying_party)
 }
 
+/// The URL people use when no public URL is configured. An unspecified listen
+/// address (0.0.0.0) is shown as `localhost`, which the generated certificate names.
 fn default_base_url(addr: SocketAddr) -> String {
     if addr.ip().is_unspecified() || addr.ip().is_loopback() && addr.is_ipv6() {
         format!("https://localhost:{}", addr.port())

@@ -117,13 +117,7 @@ impl CeremonyOwner<'_> {
             Self::StepUp(session) => format!("step-up:{session}"),
             Self::SignIn(hash) => format!("sign-in:{}", data_encoding::HEXLOWER.encode(hash)),
         };
-        let digest = aws_lc_rs::digest::digest(
-            &aws_lc_rs::digest::SHA256,
-            format!("custos.webauthn-ceremony.v1:{text}").as_bytes(),
-        );
-        let mut key = [0u8; 32];
-        key.copy_from_slice(digest.as_ref());
-        key
+        custos_auth::token::hash(&format!("custos.webauthn-ceremony.v1:{text}")).0
     }
 }
 
@@ -286,38 +280,37 @@ impl AuthService {
         let ceremony = self
             .take_ceremony(CeremonyOwner::Enrolment(person.session.id), person.user.id)
             .await?;
+        let refuse = |status: &'static str, message: &str| {
+            let event = passkey_event(
+                self.now_ms(),
+                actor.clone(),
+                ENROLLED,
+                Outcome::Failure,
+                None,
+                status,
+            );
+            let error = AuthError::Invalid(message.to_owned());
+            async move {
+                self.audit.record(event).await?;
+                Err(error)
+            }
+        };
         let Some(Ceremony::Register { name, state }) = ceremony else {
-            self.audit
-                .record(passkey_event(
-                    self.now_ms(),
-                    actor,
-                    ENROLLED,
-                    Outcome::Failure,
-                    None,
-                    "no_enrolment_in_progress",
-                ))
-                .await?;
-            return Err(AuthError::Invalid(
-                "no passkey enrolment is in progress on this session, or it took longer than five minutes; start again".into(),
-            ));
+            return refuse(
+                "no_enrolment_in_progress",
+                "no passkey enrolment is in progress on this session, or it took longer than five minutes; start again",
+            )
+            .await;
         };
         let passkey = match rp.webauthn.finish_passkey_registration(answer, &state) {
             Ok(passkey) => passkey,
             Err(e) => {
                 tracing::info!(error = %e, "passkey enrolment refused");
-                self.audit
-                    .record(passkey_event(
-                        self.now_ms(),
-                        actor,
-                        ENROLLED,
-                        Outcome::Failure,
-                        None,
-                        "invalid_attestation",
-                    ))
-                    .await?;
-                return Err(AuthError::Invalid(
-                    "the authenticator's answer could not be verified; try again".into(),
-                ));
+                return refuse(
+                    "invalid_attestation",
+                    "the authenticator's answer could not be verified; try again",
+                )
+                .await;
             }
         };
         let now = self.now();

@@ -396,12 +396,7 @@ pub async fn change_password(
         .into_response();
     };
     if !state.auth().mfa_fresh(&caller.principal) {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "step_up_required",
-            "Confirm with a fresh code first: POST /api/v1/auth/step-up/totp.",
-        )
-        .into_response();
+        return ApiError::step_up_required().into_response();
     }
     match state
         .auth()

@@ -66,6 +66,15 @@ impl ApiError {
         )
     }
 
+    /// 403 `step_up_required`: the action needs a second factor from the last 15 minutes.
+    pub fn step_up_required() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "step_up_required",
+            "Confirm with a fresh second factor first: POST /api/v1/auth/step-up/totp (or …/step-up/passkey).",
+        )
+    }
+
     /// The code and message a bare status maps to, for responses made outside handlers.
     pub fn from_status(status: StatusCode) -> Self {
         let (code, message) = match status {

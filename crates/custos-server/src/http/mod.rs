@@ -135,11 +135,7 @@ pub(crate) async fn authorize(
         .await
         .map_err(auth::auth_error)?;
     if step_up_would_do {
-        return Err(error::ApiError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "step_up_required",
-            "Confirm with a fresh code first: POST /api/v1/auth/step-up/totp.",
-        ));
+        return Err(error::ApiError::step_up_required());
     }
     Err(error::ApiError::from_status(
         axum::http::StatusCode::FORBIDDEN,

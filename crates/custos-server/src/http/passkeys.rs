@@ -53,11 +53,7 @@ fn require_step_up(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
     if state.auth().mfa_fresh(&caller.principal) {
         Ok(())
     } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "step_up_required",
-            "Confirm with a fresh code or passkey first: POST /api/v1/auth/step-up/totp.",
-        ))
+        Err(ApiError::step_up_required())
     }
 }
 

@@ -70,6 +70,31 @@ fn answer(server: &TestServer, authenticator: &mut SoftPasskey, options: Value) 
     .unwrap()
 }
 
+/// A sign-in's passkey challenge for the pending step `mfa_token`.
+async fn sign_in_options(server: &TestServer, mfa_token: &Value) -> Value {
+    let start = post(
+        server,
+        "/api/v1/auth/mfa/passkey/start",
+        json!({ "mfa_token": mfa_token }),
+    )
+    .await;
+    options(start).await
+}
+
+/// A sign-in's second step with `credential`.
+async fn finish_sign_in(
+    server: &TestServer,
+    mfa_token: &Value,
+    credential: &Value,
+) -> reqwest::Response {
+    post(
+        server,
+        "/api/v1/auth/mfa/passkey",
+        json!({ "mfa_token": mfa_token, "credential": credential }),
+    )
+    .await
+}
+
 async fn password_step(server: &TestServer, username: &str) -> Value {
     login(server, username, PASSWORD)
         .await
@@ -125,20 +150,10 @@ async fn a_person_enrols_a_passkey_and_signs_in_with_it(db: TestDatabase) {
     // Sign in: password, then the passkey.
     let step = password_step(&server, "pia").await;
     assert_eq!(step["methods"], json!(["totp", "passkey", "recovery_code"]));
-    let mfa_token = step["mfa_token"].clone();
-    let start = post(
-        &server,
-        "/api/v1/auth/mfa/passkey/start",
-        json!({ "mfa_token": mfa_token }),
-    )
-    .await;
-    let first_answer = answer(&server, &mut authenticator, options(start).await);
-    let done = post(
-        &server,
-        "/api/v1/auth/mfa/passkey",
-        json!({ "mfa_token": mfa_token, "credential": first_answer }),
-    )
-    .await;
+    let mfa_token = &step["mfa_token"];
+    let challenge = sign_in_options(&server, mfa_token).await;
+    let first_answer = answer(&server, &mut authenticator, challenge);
+    let done = finish_sign_in(&server, mfa_token, &first_answer).await;
     assert_eq!(done.status(), 200);
     let session: Value = done.json().await.unwrap();
     let passkey_token = session["session_token"].as_str().unwrap().to_owned();
@@ -147,40 +162,19 @@ async fn a_person_enrols_a_passkey_and_signs_in_with_it(db: TestDatabase) {
         200
     );
     // The same answer again: the sign-in step is used up.
-    let replay = post(
-        &server,
-        "/api/v1/auth/mfa/passkey",
-        json!({ "mfa_token": mfa_token, "credential": first_answer }),
-    )
-    .await;
+    let replay = finish_sign_in(&server, mfa_token, &first_answer).await;
     assert_eq!(replay.status(), 401);
 
     // An old answer for a new sign-in: its challenge is not this ceremony's.
     let step = password_step(&server, "pia").await;
-    let start = post(
-        &server,
-        "/api/v1/auth/mfa/passkey/start",
-        json!({ "mfa_token": step["mfa_token"] }),
-    )
-    .await;
-    assert_eq!(start.status(), 200);
-    let stale = post(
-        &server,
-        "/api/v1/auth/mfa/passkey",
-        json!({ "mfa_token": step["mfa_token"], "credential": first_answer }),
-    )
-    .await;
+    sign_in_options(&server, &step["mfa_token"]).await;
+    let stale = finish_sign_in(&server, &step["mfa_token"], &first_answer).await;
     assert_eq!(stale.status(), 401);
 
     // Another authenticator, never enrolled, cannot answer for pia.
     let step = password_step(&server, "pia").await;
-    let start = post(
-        &server,
-        "/api/v1/auth/mfa/passkey/start",
-        json!({ "mfa_token": step["mfa_token"] }),
-    )
-    .await;
-    let challenge: RequestChallengeResponse = serde_json::from_value(options(start).await).unwrap();
+    let challenge: RequestChallengeResponse =
+        serde_json::from_value(sign_in_options(&server, &step["mfa_token"]).await).unwrap();
     assert!(
         SoftPasskey::new(true)
             .do_authentication(origin(&server), challenge)
