@@ -290,6 +290,68 @@ describe('Custos web console', { timeout: 270_000 }, () => {
     assert.equal(await page.locator('#current-role').innerText(), 'supervisor');
     assert.equal(await page.locator('#current-team').innerText(), 'claims');
     await screenshot(page, 'person-role.png');
+
+    // nia lost her phone: the administrator resets her sign-in from her page and
+    // hands her the link; she chooses a new password and authenticator.
+    page.once('dialog', (dialog) => dialog.accept());
+    await submit(page, 'button#reset-sign-in');
+    const resetLink = page.locator('#reset-link');
+    await resetLink.waitFor({ state: 'visible' });
+    const resetUrl = secret((await resetLink.innerText()).match(/https:\/\/\S+\/reset#token=\S+/u)[0]);
+    await visit(page, `${baseUrl}/console/people/nia`);
+    await page.locator('#reset-pending').waitFor({ state: 'visible' });
+    const again = await page.context().browser().newContext({ ignoreHTTPSErrors: true });
+    try {
+      const nia = await again.newPage();
+      await nia.goto(resetUrl);
+      await nia.locator('h1', { hasText: 'Reset your sign-in' }).waitFor({ state: 'visible' });
+      const niaUser = { username: 'nia', password: secret(`Reset${Date.now()}-harbor-kite`) };
+      await nia.fill('#setup-password', niaUser.password);
+      await nia.fill('#setup-password-again', niaUser.password);
+      await submit(nia, 'button#setup-submit');
+      await nia.locator('#setup-done').waitFor({ state: 'visible' });
+      const niaKey = secret((await nia.locator('#totp-secret').innerText()).trim());
+      niaUser.totpUri = `otpauth://totp/Custos:nia?secret=${niaKey}&issuer=Custos`;
+      await signIn(nia, baseUrl, niaUser, codeFor(niaUser));
+      assert.equal(new URL(nia.url()).pathname, '/console/interactions', 'nia is back, as a supervisor');
+
+      // Her own account page: a new set of recovery codes, shown once.
+      await visit(nia, `${baseUrl}/console/account`);
+      assert.equal(await nia.locator('#recovery-left').innerText(), '10');
+      nia.once('dialog', (dialog) => dialog.accept());
+      await submit(nia, 'button#renew-recovery-codes');
+      await nia.locator('#recovery-new').waitFor({ state: 'visible' });
+      assert.equal(await nia.locator('#recovery-codes li').count(), 10);
+      for (const code of await nia.locator('#recovery-codes li').allInnerTexts()) secret(code);
+    } finally {
+      await again.close();
+    }
+
+    // Integrations: a service token for the CRM, shown once, then revoked.
+    await visit(page, `${baseUrl}/console/integrations`);
+    await page.locator('table#connections').waitFor({ state: 'visible' });
+    await page.fill('#token-name', 'crm-prod');
+    await page.selectOption('#token-role', 'integration');
+    await submit(page, 'button#token-create');
+    const created = page.locator('#token-created-value');
+    await created.waitFor({ state: 'visible' });
+    const crmToken = secret((await created.innerText()).trim());
+    assert.ok(crmToken.length > 20, 'the token is shown once');
+    const asCrm = await state.custos.api('GET', '/api/v1/me', { token: crmToken });
+    assert.equal(expectStatus(asCrm, 200, 'the new token works').name, 'crm-prod');
+    await Promise.all([page.waitForEvent('load'), page.click('button#token-created-done')]);
+    const crmRow = page.locator('tr[data-token="crm-prod"]');
+    await crmRow.waitFor({ state: 'visible' });
+    assert.ok(!(await page.content()).includes(crmToken), 'the token is gone from the page');
+    await screenshot(page, 'integrations.png');
+    page.once('dialog', (dialog) => dialog.accept());
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'DELETE' && r.status() === 204),
+      page.waitForEvent('load'),
+      page.click('tr[data-token="crm-prod"] button[data-revoke-token]'),
+    ]);
+    await crmRow.filter({ hasText: 'revoked' }).waitFor({ state: 'visible' });
+    expectStatus(await state.custos.api('GET', '/api/v1/me', { token: crmToken }), 401, 'the revoked token is refused');
   });
 
   browserTest('agent: masked customer, verification by emailed code, a 30-second reveal', 90_000, async ({ page }) => {

@@ -26,6 +26,8 @@ pub enum Activity {
     AccountEnable,
     /// Account Change (3001): password changed.
     PasswordChange,
+    /// Account Change (3001): credentials reset by someone else.
+    PasswordReset,
     /// Account Change (3001): an account disabled.
     AccountDisable,
     /// Account Change (3001): an account deleted.
@@ -95,13 +97,14 @@ pub struct OcsfClass {
 
 impl Activity {
     /// Every activity, for tests and documentation.
-    pub const ALL: [Activity; 30] = [
+    pub const ALL: [Activity; 31] = [
         Self::Logon,
         Self::Logoff,
         Self::MfaCheck,
         Self::AccountCreate,
         Self::AccountEnable,
         Self::PasswordChange,
+        Self::PasswordReset,
         Self::AccountDisable,
         Self::AccountDelete,
         Self::AttachPolicy,
@@ -140,6 +143,7 @@ impl Activity {
             Self::AccountCreate => (3001, "Account Change", IAM, 1, "Create"),
             Self::AccountEnable => (3001, "Account Change", IAM, 2, "Enable"),
             Self::PasswordChange => (3001, "Account Change", IAM, 3, "Password Change"),
+            Self::PasswordReset => (3001, "Account Change", IAM, 4, "Password Reset"),
             Self::AccountDisable => (3001, "Account Change", IAM, 5, "Disable"),
             Self::AccountDelete => (3001, "Account Change", IAM, 6, "Delete"),
             Self::AttachPolicy => (3001, "Account Change", IAM, 7, "Attach Policy"),

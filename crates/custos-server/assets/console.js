@@ -562,6 +562,28 @@
     });
   }
 
+  function setUpSignInReset() {
+    const button = $("#reset-sign-in");
+    if (!button) return;
+    const username = $("#sign-in-reset").dataset.username;
+    button.addEventListener("click", async () => {
+      if (!window.confirm("Reset the sign-in of " + username + "? Their authenticator, recovery codes and passkeys stop working and their sessions end now.")) return;
+      const path = "/api/v1/users/" + encodeURIComponent(username) + "/credential-reset";
+      const result = await withStepUp(() => api("POST", path));
+      const link = $("#reset-link");
+      if (!result.ok || !result.data) {
+        link.hidden = true;
+        say($("#reset-message"), errorMessage(result, "The sign-in was not reset."), true);
+        return;
+      }
+      say($("#reset-message"), "");
+      button.hidden = true;
+      link.textContent = "Send this link to " + result.data.username + " over a trusted channel; it works once, until "
+        + result.data.expires_at + ": " + result.data.reset_url;
+      link.hidden = false;
+    });
+  }
+
   function setUpDevices() {
     const root = $("#devices");
     if (!root) return;
@@ -654,6 +676,70 @@
     });
   }
 
+  function setUpRecoveryCodes() {
+    const button = $("#renew-recovery-codes");
+    if (!button) return;
+    button.addEventListener("click", async () => {
+      if (!window.confirm("Make a new set of recovery codes? The ones you have stop working.")) return;
+      const result = await withStepUp(() => api("POST", "/api/v1/me/recovery-codes"));
+      if (!result.ok || !result.data) {
+        say($("#recovery-message"), errorMessage(result, "No new codes were made."), true);
+        return;
+      }
+      say($("#recovery-message"), "");
+      const list = $("#recovery-codes");
+      list.replaceChildren();
+      result.data.recovery_codes.forEach((code) => {
+        const item = document.createElement("li");
+        item.textContent = code;
+        list.append(item);
+      });
+      $("#recovery-left").textContent = String(result.data.recovery_codes.length);
+      const low = $("#recovery-low");
+      if (low) low.hidden = true;
+      $("#recovery-new").hidden = false;
+      button.hidden = true;
+    });
+  }
+
+  // ---- Integrations: service tokens -----------------------------------------
+
+  function setUpIntegrations() {
+    const message = $("#tokens-message");
+    const form = $("#token-form");
+    if (form) {
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        say(message, "");
+        const body = {
+          name: $("#token-name").value.trim(),
+          role: $("#token-role").value,
+          days: Number($("#token-days").value),
+        };
+        const result = await withStepUp(() => api("POST", "/api/v1/service-tokens", body));
+        if (!result.ok || !result.data) {
+          say(message, errorMessage(result, "The token was not created."), true);
+          return;
+        }
+        form.hidden = true;
+        $("#token-created-name").textContent = result.data.name;
+        $("#token-created-value").textContent = result.data.token;
+        $("#token-created").hidden = false;
+      });
+      // The token leaves the page with the reload: it is never shown again.
+      $("#token-created-done").addEventListener("click", () => window.location.reload());
+    }
+    $$("[data-revoke-token]").forEach((button) => {
+      button.addEventListener("click", async () => {
+        if (!window.confirm("Revoke this token? The integration using it stops working at once.")) return;
+        const path = "/api/v1/service-tokens/" + encodeURIComponent(button.getAttribute("data-revoke-token"));
+        const result = await withStepUp(() => api("DELETE", path));
+        if (result.ok) window.location.reload();
+        else say(message, errorMessage(result, "The token was not revoked."), true);
+      });
+    });
+  }
+
   function setUpSettings() {
     const rulesMessage = $("#rules-message");
     $$("button.toggle-rule").forEach((button) => {
@@ -691,5 +777,8 @@
     setUpEnrolDevice();
     setUpAccount();
     setUpRole();
+    setUpIntegrations();
+    setUpSignInReset();
+    setUpRecoveryCodes();
   });
 })();

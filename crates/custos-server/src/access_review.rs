@@ -123,13 +123,7 @@ pub async fn build(store: &Store, now: i64) -> Result<AccessReviewReport, StoreE
         .await?
         .into_iter()
         .map(|t| TokenEntry {
-            status: if t.revoked_at.is_some() {
-                "revoked"
-            } else if now >= t.expires_at {
-                "expired"
-            } else {
-                "active"
-            },
+            status: token_status(&t, now),
             name: t.name,
             role: t.role,
             created_at: rfc3339(t.created_at),
@@ -241,6 +235,17 @@ fn csv_cell(value: &str) -> String {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
         defused
+    }
+}
+
+/// A service token's state at `now`: `active`, `expired` or `revoked`.
+pub fn token_status(token: &custos_store::ServiceTokenRecord, now: i64) -> &'static str {
+    if token.revoked_at.is_some() {
+        "revoked"
+    } else if now >= token.expires_at {
+        "expired"
+    } else {
+        "active"
     }
 }
 

@@ -37,6 +37,8 @@ pub enum Action {
     InviteAccount,
     /// Change a person's role and team.
     ChangeRole,
+    /// Reset a person's sign-in (second factors gone, a link for new ones).
+    ResetCredentials,
     /// Read the access review.
     ReadAccessReview,
     /// Sign an access review off.
@@ -85,6 +87,12 @@ pub enum Action {
     ListDevices,
     /// Revoke a device.
     RevokeDevice,
+    /// List the service tokens and the integrations configured.
+    ReadIntegrations,
+    /// Create a service token.
+    CreateServiceToken,
+    /// Revoke a service token.
+    RevokeServiceToken,
 }
 
 impl Action {
@@ -98,6 +106,7 @@ impl Action {
             Self::ManageAccount => "account.manage",
             Self::InviteAccount => "account.invite",
             Self::ChangeRole => "account.change_role",
+            Self::ResetCredentials => "account.reset_credentials",
             Self::ReadAccessReview => "access_review.read",
             Self::SignOffAccessReview => "access_review.sign_off",
             Self::ReadPolicies => "policy.read",
@@ -122,6 +131,9 @@ impl Action {
             Self::IssueDeviceCode => "device.issue_code",
             Self::ListDevices => "device.list",
             Self::RevokeDevice => "device.revoke",
+            Self::ReadIntegrations => "integration.read",
+            Self::CreateServiceToken => "service_token.create",
+            Self::RevokeServiceToken => "service_token.revoke",
         }
     }
 }
@@ -156,6 +168,8 @@ pub enum Resource {
     Alerts,
     /// The detection rules.
     DetectionRules,
+    /// The integrations: service tokens, notifiers, SIEM forwarding.
+    Integrations,
     /// A customer, with the agents and teams that reach them through open interactions.
     Customer {
         /// The customer's id.
@@ -378,44 +392,18 @@ impl Authorizer {
         let principal_uid = principal_entity.uid();
         let mut entities = vec![principal_entity];
         let resource_uid = match resource {
-            Resource::AuditTrail => {
-                let uid = uid("Custos::AuditTrail", "trail").map_err(|e| request_error(&e))?;
-                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
-                uid
-            }
-            Resource::AccessReview => {
-                let uid = uid("Custos::AccessReview", "review").map_err(|e| request_error(&e))?;
-                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
-                uid
-            }
-            Resource::PolicyStore => {
-                let uid = uid("Custos::PolicyStore", "policies").map_err(|e| request_error(&e))?;
-                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
-                uid
-            }
-            Resource::CustomerDirectory => {
-                let uid =
-                    uid("Custos::CustomerDirectory", "customers").map_err(|e| request_error(&e))?;
-                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
-                uid
-            }
-            Resource::CardVault => {
-                let uid = uid("Custos::CardVault", "cards").map_err(|e| request_error(&e))?;
-                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
-                uid
-            }
-            Resource::Redactor => {
-                let uid = uid("Custos::Redactor", "redactor").map_err(|e| request_error(&e))?;
-                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
-                uid
-            }
-            Resource::Alerts => {
-                let uid = uid("Custos::AlertQueue", "alerts").map_err(|e| request_error(&e))?;
-                entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
-                uid
-            }
-            Resource::DetectionRules => {
-                let uid = uid("Custos::RuleSet", "rules").map_err(|e| request_error(&e))?;
+            singleton @ (Resource::AuditTrail
+            | Resource::AccessReview
+            | Resource::PolicyStore
+            | Resource::CustomerDirectory
+            | Resource::CardVault
+            | Resource::Redactor
+            | Resource::Alerts
+            | Resource::DetectionRules
+            | Resource::Integrations) => {
+                let (kind, id) = singleton_uid(singleton)
+                    .ok_or_else(|| request_error(&"not a singleton resource"))?;
+                let uid = uid(kind, id).map_err(|e| request_error(&e))?;
                 entities.push(Entity::new_no_attrs(uid.clone(), HashSet::new()));
                 uid
             }
@@ -559,6 +547,22 @@ fn validate(schema: &Schema, policies: &PolicySet) -> Result<(), AuthzError> {
             .collect();
         Err(AuthzError::Invalid(errors.join("; ")))
     }
+}
+
+/// The entity type and id of a resource of which there is only one.
+fn singleton_uid(resource: &Resource) -> Option<(&'static str, &'static str)> {
+    Some(match resource {
+        Resource::AuditTrail => ("Custos::AuditTrail", "trail"),
+        Resource::AccessReview => ("Custos::AccessReview", "review"),
+        Resource::PolicyStore => ("Custos::PolicyStore", "policies"),
+        Resource::CustomerDirectory => ("Custos::CustomerDirectory", "customers"),
+        Resource::CardVault => ("Custos::CardVault", "cards"),
+        Resource::Redactor => ("Custos::Redactor", "redactor"),
+        Resource::Alerts => ("Custos::AlertQueue", "alerts"),
+        Resource::DetectionRules => ("Custos::RuleSet", "rules"),
+        Resource::Integrations => ("Custos::Integrations", "integrations"),
+        _ => return None,
+    })
 }
 
 fn uid(kind: &str, id: &str) -> Result<EntityUid, String> {

@@ -389,6 +389,17 @@ pub trait AccountStore {
         &self,
         token_hash: &[u8; 32],
     ) -> impl Future<Output = Result<Option<ServiceTokenRecord>, StoreError>> + Send;
+    /// The service token with this id.
+    fn service_token_by_id(
+        &self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<ServiceTokenRecord>, StoreError>> + Send;
+    /// Revokes a token from `now`; false if it was already revoked.
+    fn revoke_service_token(
+        &self,
+        id: Uuid,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Records a use.
     fn touch_service_token(
         &self,

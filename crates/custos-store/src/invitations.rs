@@ -1,8 +1,14 @@
 //! Invitations: the one-time links an administrator gives a new person, who
 //! redeems one to choose a password and enrol an authenticator. Only the token's
 //! SHA-256 is stored; the account is created when the link is redeemed.
+//!
+//! A credential reset is an invitation for an existing account (`resets_user`):
+//! issuing one takes the person's second factors and sessions away at once, and
+//! redeeming it gives them a new password, authenticator and recovery codes.
 
 use std::future::Future;
+
+use uuid::Uuid;
 
 use crate::StoreError;
 
@@ -23,6 +29,22 @@ pub struct InvitationRecord {
     pub issued_at: i64,
     /// Stops working at.
     pub expires_at: i64,
+    /// The existing account this link resets; `None` for a new person.
+    pub resets_user: Option<Uuid>,
+}
+
+/// A person's new credentials, set when a reset link is redeemed.
+pub struct ResetCredentials<'a> {
+    /// The account.
+    pub user: Uuid,
+    /// The new password's PHC string.
+    pub password_hash: &'a str,
+    /// The new TOTP secret, sealed.
+    pub totp_sealed: &'a [u8],
+    /// Hashes of the new recovery codes.
+    pub recovery_hashes: &'a [[u8; 32]],
+    /// Unix seconds.
+    pub now: i64,
 }
 
 /// Storage of invitations.
@@ -45,13 +67,42 @@ pub trait InvitationStore {
         token_hash: &[u8; 32],
         now: i64,
     ) -> impl Future<Output = Result<Option<InvitationRecord>, StoreError>> + Send;
+    /// In one transaction: stores `reset` (an invitation naming the account it
+    /// resets; earlier unused links for the username stop working), removes the
+    /// account's TOTP secret, recovery codes, passkeys and pending sign-ins, and ends
+    /// its live sessions. Returns how many sessions ended.
+    fn issue_credential_reset(
+        &self,
+        reset: &InvitationRecord,
+        user: Uuid,
+        now: i64,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
+    /// In one transaction: the new password (the old one goes to the history), TOTP
+    /// secret and recovery codes, and the failed-attempt count cleared.
+    fn complete_credential_reset(
+        &self,
+        credentials: &ResetCredentials<'_>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+/// The columns of an `invitations` row, in [`InvitationRow`] order.
+pub(crate) const INVITATION_COLUMNS: &str =
+    "token_hash, username, role, team, invited_by, issued_at, expires_at, resets_user";
+
 /// An `invitations` row.
-pub(crate) type InvitationRow = (Vec<u8>, String, String, Option<String>, String, i64, i64);
+pub(crate) type InvitationRow = (
+    Vec<u8>,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    Option<Uuid>,
+);
 
 pub(crate) fn invitation_from_row(row: InvitationRow) -> Result<InvitationRecord, StoreError> {
-    let (hash, username, role, team, invited_by, issued_at, expires_at) = row;
+    let (hash, username, role, team, invited_by, issued_at, expires_at, resets_user) = row;
     Ok(InvitationRecord {
         token_hash: hash
             .try_into()
@@ -62,5 +113,6 @@ pub(crate) fn invitation_from_row(row: InvitationRow) -> Result<InvitationRecord
         invited_by,
         issued_at,
         expires_at,
+        resets_user,
     })
 }

@@ -34,7 +34,7 @@ pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
 pub use detection::{AlertNote, AlertRecord, DetectionRuleRecord, DetectionStore};
 pub use error::StoreError;
 pub use instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
-pub use invitations::{InvitationRecord, InvitationStore};
+pub use invitations::{InvitationRecord, InvitationStore, ResetCredentials};
 pub use passkeys::{PasskeyRecord, PasskeyStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -445,6 +445,17 @@ impl AccountStore for Store {
         dispatch!(self, s => s.service_token_by_hash(token_hash).await)
     }
 
+    async fn service_token_by_id(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<ServiceTokenRecord>, StoreError> {
+        dispatch!(self, s => s.service_token_by_id(id).await)
+    }
+
+    async fn revoke_service_token(&self, id: Uuid, now: i64) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.revoke_service_token(id, now).await)
+    }
+
     async fn touch_service_token(&self, id: Uuid, now: i64) -> Result<(), StoreError> {
         dispatch!(self, s => s.touch_service_token(id, now).await)
     }
@@ -636,6 +647,22 @@ impl InvitationStore for Store {
         now: i64,
     ) -> Result<Option<InvitationRecord>, StoreError> {
         dispatch!(self, s => s.consume_invitation(token_hash, now).await)
+    }
+
+    async fn issue_credential_reset(
+        &self,
+        reset: &InvitationRecord,
+        user: Uuid,
+        now: i64,
+    ) -> Result<usize, StoreError> {
+        dispatch!(self, s => s.issue_credential_reset(reset, user, now).await)
+    }
+
+    async fn complete_credential_reset(
+        &self,
+        credentials: &ResetCredentials<'_>,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.complete_credential_reset(credentials).await)
     }
 }
 

@@ -28,6 +28,7 @@ const SQLITE: &[Embedded] = &[
     (13, "invitations", include_str!("../migrations/sqlite/0013_invitations.sql")),
     (14, "lookup_indexes", include_str!("../migrations/sqlite/0014_lookup_indexes.sql")),
     (15, "passkeys", include_str!("../migrations/sqlite/0015_passkeys.sql")),
+    (16, "credential resets", include_str!("../migrations/sqlite/0016_credential_resets.sql")),
 ];
 
 #[rustfmt::skip]
@@ -47,6 +48,7 @@ const POSTGRES: &[Embedded] = &[
     (13, "invitations", include_str!("../migrations/postgres/0013_invitations.sql")),
     (14, "lookup_indexes", include_str!("../migrations/postgres/0014_lookup_indexes.sql")),
     (15, "passkeys", include_str!("../migrations/postgres/0015_passkeys.sql")),
+    (16, "credential resets", include_str!("../migrations/postgres/0016_credential_resets.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

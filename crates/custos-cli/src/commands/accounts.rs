@@ -66,6 +66,18 @@ pub struct UserDisableArgs {
 pub enum TokenCommand {
     /// Create a service token for an integration; it is printed once.
     Create(TokenCreateArgs),
+    /// Revoke a service token by name: the integration's next request is refused.
+    Revoke(TokenRevokeArgs),
+}
+
+/// Arguments of `token revoke`.
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The token's name, as given at `token create`.
+    #[arg(long)]
+    name: String,
 }
 
 /// Arguments of `token create`.
@@ -189,6 +201,7 @@ pub fn run_token(command: TokenCommand) -> ExitCode {
     };
     match command {
         TokenCommand::Create(args) => rt.block_on(token_create(args)),
+        TokenCommand::Revoke(args) => rt.block_on(token_revoke(args)),
     }
 }
 
@@ -304,6 +317,30 @@ async fn token_create(args: TokenCreateArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Err(e) => fail(&e, exit_for(&e)),
+    }
+}
+
+async fn token_revoke(args: TokenRevokeArgs) -> ExitCode {
+    let services = match Services::open(&args.store).await {
+        Ok(services) => services,
+        Err(e) => return fail(e, EXIT_FAILURE),
+    };
+    let revoked = async {
+        let token = services.auth.service_token_named(&args.name).await?;
+        services.auth.revoke_service_token(operator(), &token).await
+    }
+    .await;
+    services.close().await;
+    match revoked {
+        Ok(()) => {
+            println!("Revoked the service token {}.", args.name);
+            ExitCode::SUCCESS
+        }
+        Err(AuthError::NotFound) => fail(
+            format_args!("no service token is named {}", args.name),
+            EXIT_USAGE,
+        ),
         Err(e) => fail(&e, exit_for(&e)),
     }
 }

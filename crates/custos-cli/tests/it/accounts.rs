@@ -1,4 +1,4 @@
-//! `custos user add|disable` and `custos token create` against a running server.
+//! `custos user add|disable` and `custos token create|revoke` against a running server.
 
 use std::process::{Command, Stdio};
 
@@ -154,6 +154,32 @@ async fn accounts_and_tokens_are_managed_while_the_server_runs() {
         (me["kind"].as_str(), me["name"].as_str()),
         (Some("service"), Some("crm-prod"))
     );
+
+    // Revoked by name from the command line: the integration's next request fails.
+    let revoke = |name: &str| {
+        custos()
+            .args(["token", "revoke", "--name", name, "--data-dir"])
+            .arg(&data)
+            .output()
+            .unwrap()
+    };
+    let revoked = revoke("crm-prod");
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    let refused = client
+        .get(url("/api/v1/me"))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(revoke("crm-prod").status.code(), Some(2), "already revoked");
+    let unknown = revoke("no-such-token");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no service token is named"));
     serving.terminate().await;
 
     let verify = custos()

@@ -2,7 +2,8 @@
 //! gets a one-time link to hand over; the person redeems it to choose a password
 //! and enrol an authenticator, and only then does the account exist. Nobody but the
 //! person ever sees their password or TOTP secret. Only the token's SHA-256 is
-//! stored; a link works once and for [`INVITATION_LIFETIME_SECS`].
+//! stored; a link works once and for [`INVITATION_LIFETIME_SECS`]. The same links,
+//! naming an existing account, reset a person's sign-in (see `credential_reset`).
 
 use custos_audit::{Activity, Actor, AuditEvent, Outcome};
 use custos_auth::role::Role;
@@ -22,7 +23,7 @@ pub struct Invitation {
     pub expires_at: i64,
 }
 
-fn token_hash(token: &str) -> [u8; 32] {
+pub(super) fn token_hash(token: &str) -> [u8; 32] {
     crate::setup::hash_setup_token(token).0
 }
 
@@ -56,6 +57,7 @@ impl AuthService {
             invited_by: actor.uid.clone().unwrap_or_default(),
             issued_at: now,
             expires_at: now + INVITATION_LIFETIME_SECS,
+            resets_user: None,
         };
         self.store.create_invitation(&invitation).await?;
         let mut event = AuditEvent::new(
@@ -94,11 +96,30 @@ impl AuthService {
             return Err(AuthError::Unauthenticated);
         };
         // The password is checked before the link is spent, so a rejected one can be retried.
-        custos_auth::password::check_policy(&password, &invitation.username)
-            .map_err(AuthError::PasswordRejected)?;
+        let reset = match invitation.resets_user {
+            Some(id) => {
+                let user = self
+                    .store
+                    .user_by_id(id)
+                    .await?
+                    .filter(|u| u.disabled_at.is_none())
+                    .ok_or(AuthError::Unauthenticated)?;
+                self.check_reset_password(&user, &password).await?;
+                Some(user)
+            }
+            None => {
+                custos_auth::password::check_policy(&password, &invitation.username)
+                    .map_err(AuthError::PasswordRejected)?;
+                None
+            }
+        };
         let Some(invitation) = self.store.consume_invitation(&hash, now).await? else {
             return Err(AuthError::Unauthenticated);
         };
+        if let Some(user) = reset {
+            let actor = super::events::person(&user, None, ip.as_deref());
+            return self.complete_reset(&user, password, actor).await;
+        }
         let role: Role = invitation.role.parse().map_err(|_| {
             AuthError::Store(custos_store::StoreError::Corrupt("an invitation's role"))
         })?;

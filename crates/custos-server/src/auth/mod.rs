@@ -7,14 +7,17 @@
 //! both get the same answer, so neither the answer nor its timing tells whether
 //! the account exists. Argon2 runs on the blocking pool, off the async workers.
 
+mod credential_reset;
 mod devices;
 pub mod events;
 mod invitations;
 mod passkeys;
 mod password_change;
 mod principal;
+mod recovery_codes;
 mod responses;
 mod roles;
+mod service_tokens;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -30,17 +33,18 @@ use custos_auth::token::{self, TokenKind};
 use custos_auth::totp::{TotpRejection, TotpSecret};
 use custos_crypto::SealingKey;
 use custos_store::{
-    AccountStore, InstanceStore, PasskeyStore as _, ServiceTokenRecord, SessionRecord, Store,
-    StoreError, UserRecord,
+    AccountStore, InstanceStore, PasskeyStore as _, SessionRecord, Store, StoreError, UserRecord,
 };
 use secrecy::SecretString;
 use thiserror::Error;
 use uuid::Uuid;
 
+pub use credential_reset::RESET_LIFETIME_SECS;
 pub use invitations::{INVITATION_LIFETIME_SECS, Invitation};
 pub use passkeys::{MAX_PASSKEYS, RelyingParty};
 pub use principal::{PersonPrincipal, Principal, ServicePrincipal};
 pub use responses::Because;
+pub use service_tokens::MAX_SERVICE_TOKEN_DAYS;
 
 use crate::audit::{AuditError, AuditLog, event_time_ms};
 use crate::clock::Clock;
@@ -124,6 +128,11 @@ pub enum AuthError {
         "passkeys need the server's domain name; set server.public_url to the https:// address people use"
     )]
     PasskeysUnavailable,
+    /// The person's sign-in was reset; only the reset link restores it.
+    #[error(
+        "your sign-in was reset; open the link your security team gave you to choose a new password and authenticator"
+    )]
+    CredentialsReset,
 }
 
 impl From<StoreError> for AuthError {
@@ -372,10 +381,8 @@ impl AuthService {
                 .mark_setup_complete(custos_store::UnixTime(now))
                 .await?;
         }
-        let codes = recovery::generate().map_err(|_| AuthError::Crypto)?;
-        let hashes: Vec<[u8; 32]> = codes.iter().map(|(_, h)| *h).collect();
+        let (recovery_codes, hashes) = recovery_codes::new_recovery_codes()?;
         self.store.set_recovery_codes(id, &hashes).await?;
-        let recovery_codes = codes.into_iter().map(|(code, _)| code).collect();
         let totp_uri = secret.otpauth_uri(TOTP_ISSUER, username);
         Ok(NewAccount {
             user,
@@ -455,6 +462,11 @@ impl AuthService {
             Verification::Match { .. } if !self.network_allowed(&user.role, ip) => {
                 self.refuse_password(actor, "network_not_allowed").await?;
                 Err(AuthError::NetworkNotAllowed)
+            }
+            Verification::Match { .. } if user.totp_sealed.is_none() => {
+                // Reset by an officer: only the reset link signs this person in again.
+                self.refuse_password(actor, "credentials_reset").await?;
+                Err(AuthError::CredentialsReset)
             }
             Verification::Match { needs_rehash } => {
                 let device = self.device_of(&user, device_token).await?;
@@ -1064,54 +1076,6 @@ impl AuthService {
             ))
             .await?;
         Ok(user)
-    }
-
-    /// Creates a service token for an integration; the token is shown once.
-    pub async fn create_service_token(
-        &self,
-        actor: Actor,
-        name: &str,
-        role: Role,
-        days: i64,
-    ) -> Result<(SecretString, ServiceTokenRecord), AuthError> {
-        check_username(name).map_err(|_| {
-            AuthError::Invalid(
-                "token names have 3 to 64 characters: lower-case letters, digits, '.', '_' or '-'"
-                    .into(),
-            )
-        })?;
-        if role.is_person() {
-            return Err(AuthError::Invalid(format!(
-                "`{role}` is a person role; service tokens are integration or payment_service"
-            )));
-        }
-        if !(1..=3650).contains(&days) {
-            return Err(AuthError::Invalid(
-                "a token lives between 1 and 3650 days".into(),
-            ));
-        }
-        let (token, hash) = token::generate(TokenKind::Service).map_err(|_| AuthError::Crypto)?;
-        let now = self.now();
-        let record = ServiceTokenRecord {
-            id: Uuid::new_v4(),
-            name: name.to_owned(),
-            role: role.as_str().to_owned(),
-            created_at: now,
-            expires_at: now + days * 86_400,
-            revoked_at: None,
-            last_used_at: None,
-        };
-        self.store.create_service_token(&record, &hash.0).await?;
-        self.audit
-            .record(events::service_token_created(
-                self.now_ms(),
-                actor,
-                name,
-                role.as_str(),
-                &record.id.to_string(),
-            ))
-            .await?;
-        Ok((token, record))
     }
 
     /// Records that `principal` was refused `action` on a resource.

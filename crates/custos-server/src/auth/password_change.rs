@@ -6,7 +6,7 @@
 use custos_audit::{Activity, AuditEvent, Outcome};
 use custos_auth::lockout::LockState;
 use custos_auth::password::{self, PasswordHashString, PasswordRejection, Verification};
-use custos_store::AccountStore as _;
+use custos_store::{AccountStore as _, UserRecord};
 use secrecy::SecretString;
 
 use super::{AuthError, AuthService, PersonPrincipal, events};
@@ -15,6 +15,27 @@ use super::{AuthError, AuthService, PersonPrincipal, events};
 const EARLIER: u32 = password::HISTORY as u32 - 1;
 
 impl AuthService {
+    /// Whether `new` is `user`'s current password or one of the three before it.
+    pub(super) async fn is_recent_password(
+        &self,
+        user: &UserRecord,
+        new: &SecretString,
+    ) -> Result<bool, AuthError> {
+        let mut recent = vec![PasswordHashString(user.password_hash.clone())];
+        recent.extend(
+            self.store
+                .password_history(user.id, EARLIER)
+                .await?
+                .into_iter()
+                .map(PasswordHashString),
+        );
+        let cost = self.cost;
+        let candidate = new.clone();
+        tokio::task::spawn_blocking(move || password::is_reuse(&recent, &candidate, cost))
+            .await
+            .map_err(|_| AuthError::Crypto)
+    }
+
     /// Changes the signed-in person's password; returns how many other sessions ended.
     pub async fn change_password(
         &self,
@@ -67,21 +88,7 @@ impl AuthService {
             self.audit.record(refuse("weak_password")).await?;
             return Err(AuthError::PasswordRejected(rejection));
         }
-        let mut recent = vec![PasswordHashString(user.password_hash.clone())];
-        recent.extend(
-            self.store
-                .password_history(user.id, EARLIER)
-                .await?
-                .into_iter()
-                .map(PasswordHashString),
-        );
-        let cost = self.cost;
-        let candidate = new.clone();
-        let reused =
-            tokio::task::spawn_blocking(move || password::is_reuse(&recent, &candidate, cost))
-                .await
-                .map_err(|_| AuthError::Crypto)?;
-        if reused {
+        if self.is_recent_password(&user, &new).await? {
             self.audit.record(refuse("password_reused")).await?;
             return Err(AuthError::PasswordRejected(PasswordRejection::Reused));
         }

@@ -1,7 +1,8 @@
 //! The person's own account page: their sign-in methods. Passkeys are listed
 //! through the API's own handler; adding one runs `navigator.credentials.create`
 //! in the page script against `POST /api/v1/me/passkeys/register/…` (step-up
-//! first), removing one calls `DELETE /api/v1/me/passkeys/{id}`.
+//! first), removing one calls `DELETE /api/v1/me/passkeys/{id}`. Recovery codes
+//! are counted, and renewed by `POST /api/v1/me/recovery-codes` (step-up first).
 
 use axum::Json;
 use axum::extract::State;
@@ -19,6 +20,7 @@ struct AccountPage {
     /// The origin passkeys work at, or `None` when they are off.
     passkey_origin: Option<String>,
     max_passkeys: usize,
+    recovery_codes_left: u32,
 }
 
 /// `GET /console/account`.
@@ -26,6 +28,12 @@ pub(crate) async fn page(State(state): State<AppState>, viewer: Viewer) -> Respo
     let passkeys =
         match crate::http::passkeys::list(State(state.clone()), viewer.caller.clone()).await {
             Ok(Json(passkeys)) => passkeys,
+            Err(e) => return error_page(&e),
+        };
+    let recovery_codes_left =
+        match crate::http::recovery_codes::count(State(state.clone()), viewer.caller.clone()).await
+        {
+            Ok(Json(left)) => left.unused,
             Err(e) => return error_page(&e),
         };
     render(&AccountPage {
@@ -36,5 +44,6 @@ pub(crate) async fn page(State(state): State<AppState>, viewer: Viewer) -> Respo
             .relying_party()
             .map(|rp| rp.origin().to_owned()),
         max_passkeys: crate::auth::MAX_PASSKEYS,
+        recovery_codes_left,
     })
 }

@@ -40,6 +40,7 @@ fn pages_of(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/console/people", "People"),
             ("/console/rules", "Detection rules"),
             ("/console/policies", "Policies"),
+            ("/console/integrations", "Integrations"),
         ],
         Role::Auditor => &[
             ("/console/posture", "Posture"),
@@ -47,6 +48,7 @@ fn pages_of(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/console/alerts", "Alerts"),
             ("/console/people", "Access review"),
             ("/console/policies", "Policies"),
+            ("/console/integrations", "Integrations"),
         ],
         Role::Admin => &[
             ("/console/posture", "Posture"),
@@ -55,6 +57,7 @@ fn pages_of(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/console/alerts", "Alerts"),
             ("/console/rules", "Detection rules"),
             ("/console/policies", "Policies"),
+            ("/console/integrations", "Integrations"),
             ("/console/settings", "Settings"),
         ],
         Role::Integration | Role::PaymentService => &[],

@@ -36,18 +36,34 @@ pub(crate) async fn page(Query(query): Query<LoginQuery>) -> Response {
 struct SetupPage {
     /// An invited person's page rather than the first administrator's.
     invitation: bool,
+    /// A reset link's page: the person exists and chooses new credentials.
+    reset: bool,
 }
 
 /// `GET /setup`: the page the one-time setup link opens. The script reads the
 /// token from the fragment and calls `POST /api/v1/setup`.
 pub(crate) async fn setup() -> Response {
-    super::render(&SetupPage { invitation: false })
+    super::render(&SetupPage {
+        invitation: false,
+        reset: false,
+    })
 }
 
 /// `GET /welcome`: the page an invitation link opens; the script calls
 /// `POST /api/v1/invitations/redeem`.
 pub(crate) async fn welcome() -> Response {
-    super::render(&SetupPage { invitation: true })
+    super::render(&SetupPage {
+        invitation: true,
+        reset: false,
+    })
+}
+
+/// `GET /reset`: the page a reset link opens; redeemed like an invitation.
+pub(crate) async fn reset() -> Response {
+    super::render(&SetupPage {
+        invitation: true,
+        reset: true,
+    })
 }
 
 #[derive(askama::Template)]

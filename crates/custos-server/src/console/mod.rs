@@ -15,6 +15,7 @@ mod agent;
 mod assets;
 mod chrome;
 mod governance;
+mod integrations;
 mod login;
 mod posture;
 mod security;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/login", get(login::page))
         .route("/setup", get(login::setup))
         .route("/welcome", get(login::welcome))
+        .route("/reset", get(login::reset))
         .route("/console/static/{file}", get(assets::serve))
         .route("/console/interactions", get(agent::interactions))
         .route("/console/interactions/{id}", get(agent::interaction))
@@ -56,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/policies", get(governance::policies))
         .route("/console/settings", get(settings::page))
         .route("/console/account", get(account::page))
+        .route("/console/integrations", get(integrations::page))
 }
 
 /// A signed-in person looking at a page. Anyone else is sent to the sign-in page;

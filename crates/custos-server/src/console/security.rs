@@ -355,6 +355,10 @@ struct PersonPage {
     /// The roles a person can have (and whether it is theirs now), when the policy
     /// lets the viewer change them.
     assignable_roles: Vec<(&'static str, bool)>,
+    /// Whether the policy lets the viewer reset this person's sign-in.
+    resettable: bool,
+    /// Whether their sign-in is reset and waiting for the link (no authenticator).
+    reset_pending: bool,
 }
 
 /// `GET /console/people/{username}`: a person's enrolled devices, with enrolment
@@ -408,5 +412,7 @@ pub(crate) async fn person(
         role: user.role.clone(),
         team: user.team.clone(),
         assignable_roles,
+        resettable: may(Action::ResetCredentials) && user.disabled_at.is_none(),
+        reset_pending: user.totp_sealed.is_none(),
     })
 }

@@ -36,6 +36,7 @@ pub fn auth_error(e: AuthError) -> ApiError {
         AuthError::Store(cause) => return ApiError::unavailable(cause),
         AuthError::Crypto => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         AuthError::PasskeysUnavailable => (StatusCode::CONFLICT, "passkeys_unavailable"),
+        AuthError::CredentialsReset => (StatusCode::FORBIDDEN, "credentials_reset"),
     };
     ApiError::new(status, code, message)
 }

@@ -3,9 +3,11 @@
 //! /api/v1/invitations/redeem` (no credentials: the link is the credential) sets
 //! the password and answers with the authenticator to enrol and the recovery codes,
 //! once. The link's token travels in the URL fragment, which browsers never send.
+//! `POST /api/v1/users/{username}/credential-reset` issues the same kind of link
+//! for an existing person whose sign-in was reset; redeeming it is the same call.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use custos_auth::role::Role;
 use secrecy::{ExposeSecret as _, SecretString};
@@ -155,9 +157,71 @@ pub async fn redeem(
             crate::auth::AuthError::Unauthenticated => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_invitation",
-                "The invitation link is invalid, used or expired.",
+                "The link is invalid, used or expired.",
             ),
             other => auth_error(other),
         })?;
     Ok(Json(SetupResponse::from(account)))
+}
+
+/// A reset, shown once. No `Debug`: the link is a credential.
+#[derive(Serialize, ToSchema)]
+pub struct CredentialResetResponse {
+    /// Username.
+    pub username: String,
+    /// Hand this to the person over a trusted channel (not the one that may be
+    /// lost); it works once.
+    pub reset_url: String,
+    /// When it stops working (RFC 3339).
+    pub expires_at: String,
+    /// How many of their sessions ended.
+    pub sessions_ended: usize,
+}
+
+/// Reset a person's sign-in (a lost authenticator, a forgotten password): their
+/// authenticator, recovery codes, passkeys and sessions go now; the link lets them
+/// choose a new password and authenticator. Security officers (not for
+/// administrators) and administrators, after a fresh second factor, never their own.
+#[utoipa::path(post, path = "/api/v1/users/{username}/credential-reset", tag = "auth",
+    params(("username" = String, Path, description = "The account")),
+    responses(
+        (status = 201, description = "Reset; the link is shown once", body = CredentialResetResponse),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not allowed, or a fresh second factor is needed", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 422, description = "The account is disabled", body = ErrorBody)))]
+pub async fn reset_credentials(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+) -> Result<(StatusCode, Json<CredentialResetResponse>), ApiError> {
+    let user = super::devices::account(&state, &username).await?;
+    super::authorize(
+        &state,
+        &caller,
+        Action::ResetCredentials,
+        &Resource::Account(user.clone()),
+        "user",
+    )
+    .await?;
+    let ip = caller.ip_text();
+    let (link, sessions_ended) = state
+        .auth()
+        .reset_credentials(caller.principal.actor(ip.as_deref()), &user)
+        .await
+        .map_err(auth_error)?;
+    state.detection().forget(&user.username);
+    Ok((
+        StatusCode::CREATED,
+        Json(CredentialResetResponse {
+            username: user.username,
+            reset_url: format!(
+                "{}/reset#token={}",
+                state.base_url(),
+                link.token.expose_secret()
+            ),
+            expires_at: super::rfc3339(link.expires_at),
+            sessions_ended,
+        }),
+    ))
 }

@@ -18,7 +18,9 @@ pub mod metrics;
 pub mod openapi;
 pub mod passkeys;
 pub mod policies;
+pub mod recovery_codes;
 pub mod redact;
+pub mod service_tokens;
 pub mod sessions;
 pub mod setup;
 pub mod users;
@@ -52,6 +54,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(passkeys::register_start))
         .routes(routes!(passkeys::register_finish))
         .routes(routes!(passkeys::remove))
+        .routes(routes!(recovery_codes::count, recovery_codes::renew))
         .routes(routes!(passkeys::sign_in_start))
         .routes(routes!(passkeys::sign_in_finish))
         .routes(routes!(passkeys::step_up_start))
@@ -62,6 +65,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::disable))
         .routes(routes!(invitations::invite))
         .routes(routes!(invitations::redeem))
+        .routes(routes!(invitations::reset_credentials))
         .routes(routes!(users::lock))
         .routes(routes!(users::end_sessions))
         .routes(routes!(users::set_shift))
@@ -98,6 +102,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(devices::enrol))
         .routes(routes!(devices::list))
         .routes(routes!(devices::revoke))
+        .routes(routes!(service_tokens::list, service_tokens::create))
+        .routes(routes!(service_tokens::revoke))
         .split_for_parts()
 }
 

@@ -38,18 +38,20 @@ fn parse<T: DeserializeOwned>(body: &Bytes, shape: &str) -> Result<T, ApiError> 
     })
 }
 
-fn person(caller: &Caller) -> Result<&PersonPrincipal, ApiError> {
+/// The signed-in person; a service token is refused (`not_a_session`).
+pub(super) fn person(caller: &Caller) -> Result<&PersonPrincipal, ApiError> {
     match &caller.principal {
         Principal::Person(person) => Ok(person),
         Principal::Service(_) => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "not_a_session",
-            "Service tokens have no passkeys.",
+            "Service tokens have no second factors of their own.",
         )),
     }
 }
 
-fn require_step_up(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
+/// Refuses with `step_up_required` unless the caller passed a second factor recently.
+pub(super) fn require_step_up(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
     if state.auth().mfa_fresh(&caller.principal) {
         Ok(())
     } else {

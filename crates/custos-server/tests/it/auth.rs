@@ -87,7 +87,17 @@ pub async fn login(server: &TestServer, username: &str, password: &str) -> reqwe
 
 /// A full sign-in; returns the session token.
 pub async fn sign_in(server: &TestServer, username: &str, secret: &str) -> String {
-    let step: Value = login(server, username, PASSWORD)
+    sign_in_with(server, username, PASSWORD, secret).await
+}
+
+/// A full sign-in with `password`; returns the session token.
+pub async fn sign_in_with(
+    server: &TestServer,
+    username: &str,
+    password: &str,
+    secret: &str,
+) -> String {
+    let step: Value = login(server, username, password)
         .await
         .json()
         .await

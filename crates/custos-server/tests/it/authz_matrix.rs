@@ -108,6 +108,20 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
         ("POST", "/api/v1/auth/step-up/passkey/start" | "/api/v1/auth/step-up/passkey") => {
             if person { 401 } else { 403 }
         }
+        ("POST", "/api/v1/users/{username}/credential-reset") => {
+            if officer_or_admin {
+                201
+            } else {
+                403
+            }
+        }
+        ("GET" | "POST", "/api/v1/me/recovery-codes") => {
+            if person {
+                200
+            } else {
+                403
+            }
+        }
         ("PUT", "/api/v1/users/{username}/role") => {
             if role == Role::Admin {
                 200
@@ -223,6 +237,25 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
             _ => 403,
         },
         ("DELETE", "/api/v1/devices/{id}") => {
+            if officer_or_admin {
+                204
+            } else {
+                403
+            }
+        }
+        ("GET", "/api/v1/service-tokens") => match role {
+            Role::SecurityOfficer | Role::Admin | Role::Auditor => 200,
+            _ => 403,
+        },
+        ("POST", "/api/v1/service-tokens") => {
+            if role == Role::Admin {
+                201
+            } else {
+                403
+            }
+        }
+        // Another integration's token.
+        ("DELETE", "/api/v1/service-tokens/{id}") => {
             if officer_or_admin {
                 204
             } else {
@@ -423,6 +456,10 @@ fn body_for(path: &str, fixture: Option<&VaultFixture>) -> Value {
             "username": format!("i{}", uuid::Uuid::new_v4().simple()),
             "role": "agent",
         }),
+        "/api/v1/service-tokens" => serde_json::json!({
+            "name": format!("s{}", uuid::Uuid::new_v4().simple()),
+            "role": "integration",
+        }),
         "/api/v1/policies" => serde_json::json!({
             "id": format!("matrix-{}", uuid::Uuid::new_v4().simple()),
             "text": "forbid (principal, action == Custos::Action::\"policy.write\", resource) when { false };",
@@ -449,6 +486,21 @@ async fn concrete_path(server: &TestServer, path: &str) -> (String, Option<Vault
     }
     if !path.contains('{') {
         return (path.to_owned(), None);
+    }
+    if path.starts_with("/api/v1/service-tokens/") {
+        let (_, record) = server
+            .server()
+            .state()
+            .auth()
+            .create_service_token(
+                Actor::system(),
+                &format!("r{}", uuid::Uuid::new_v4().simple()),
+                Role::Integration,
+                1,
+            )
+            .await
+            .unwrap();
+        return (path.replace("{id}", &record.id.to_string()), None);
     }
     let name = format!("v{}", uuid::Uuid::new_v4().simple());
     let secret = create_person(server, &name, Role::Agent).await;

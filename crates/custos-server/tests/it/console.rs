@@ -172,6 +172,18 @@ async fn each_role_sees_its_pages_and_no_customer_value(db: TestDatabase) {
     let (status, person) = page(&server, "/console/people/ada", &sol).await;
     assert_eq!(status, 200);
     assert!(person.contains("id=\"issue-device-code\""));
+    assert!(
+        person.contains("id=\"reset-sign-in\""),
+        "officers reset an agent's sign-in"
+    );
+    let (status, integrations) = page(&server, "/console/integrations", &sol).await;
+    assert_eq!(status, 200);
+    assert!(
+        integrations.contains("data-revoke-token=") && !integrations.contains("id=\"token-form\""),
+        "officers revoke tokens; only administrators create them"
+    );
+    assert!(integrations.contains("id=\"connections\""));
+    assert!(!integrations.contains(&integration), "no token on the page");
     let (status, settings) = page(&server, "/console/settings", &sol).await;
     assert_eq!(status, 200);
     assert!(
@@ -216,9 +228,12 @@ async fn each_role_sees_its_pages_and_no_customer_value(db: TestDatabase) {
     let (status, person) = page(&server, "/console/people/ada", &aud).await;
     assert_eq!(status, 200);
     assert!(
-        !person.contains("id=\"issue-device-code\""),
+        !person.contains("id=\"issue-device-code\"") && !person.contains("id=\"reset-sign-in\""),
         "auditors only look"
     );
+    let (status, integrations) = page(&server, "/console/integrations", &aud).await;
+    assert_eq!(status, 200);
+    assert!(!integrations.contains("data-revoke-token=") && integrations.contains("svc-"));
     let (status, policies) = page(&server, "/console/policies", &aud).await;
     assert_eq!(status, 200, "auditors read the policies in force");
     assert!(policies.contains("policy-readers") && !policies.contains("id=\"policy-form\""));
@@ -228,6 +243,7 @@ async fn each_role_sees_its_pages_and_no_customer_value(db: TestDatabase) {
         "/console/rules",
         "/console/policies",
         "/console/settings",
+        "/console/integrations",
         "/console/people/bob",
         "/console/audit",
         "/console/people",

@@ -7,7 +7,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 crate::sql::accounts::impl_account_store!(PgStore);
 crate::sql::audit::impl_audit_store!(PgStore, sqlx::Postgres);
 crate::sql::instance::impl_instance_store!(PgStore);
-crate::sql::invitations::impl_invitation_store!(PgStore);
+crate::sql::invitations::impl_invitation_store!(PgStore, sqlx::Postgres);
 crate::sql::passkeys::impl_passkey_store!(PgStore);
 crate::sql::vault::impl_vault_store!(PgStore);
 crate::sql::detection::impl_detection_store!(PgStore);

@@ -713,6 +713,32 @@ macro_rules! impl_account_store {
                 Ok(row.map(token_from_row))
             }
 
+            async fn service_token_by_id(
+                &self,
+                id: Uuid,
+            ) -> Result<Option<ServiceTokenRecord>, StoreError> {
+                let row: Option<TokenRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {TOKEN_COLUMNS} FROM service_tokens WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::query("read service token"))?;
+                Ok(row.map(token_from_row))
+            }
+
+            async fn revoke_service_token(&self, id: Uuid, now: i64) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE service_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::query("revoke service token"))?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn touch_service_token(&self, id: Uuid, now: i64) -> Result<(), StoreError> {
                 sqlx::query("UPDATE service_tokens SET last_used_at = $1 WHERE id = $2")
                     .bind(now)

@@ -1,14 +1,45 @@
 //! The SQL of [`crate::InvitationStore`], written once for both backends (see `sql/mod.rs`).
 
-/// Implements the trait for `$store` (a type in the calling module with a `pool`).
+/// Implements the trait for `$store` (a type in the calling module with a `pool`)
+/// on the database `$db`.
 macro_rules! impl_invitation_store {
-    ($store:ident) => {
+    ($store:ident, $db:ty) => {
         mod invitation_sql {
         use super::$store;
         use crate::StoreError;
         use crate::invitations::{
-            InvitationRecord, InvitationRow, InvitationStore, invitation_from_row,
+            INVITATION_COLUMNS, InvitationRecord, InvitationRow, InvitationStore,
+            ResetCredentials, invitation_from_row,
         };
+        use uuid::Uuid;
+
+        /// Retires the username's unused links and stores `invitation`, in `tx`.
+        async fn insert_invitation(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            invitation: &InvitationRecord,
+        ) -> Result<(), StoreError> {
+            sqlx::query("DELETE FROM invitations WHERE username = $1 AND consumed_at IS NULL")
+                .bind(&invitation.username)
+                .execute(&mut **tx)
+                .await
+                .map_err(StoreError::query("retire earlier invitations"))?;
+            sqlx::query(
+                "INSERT INTO invitations (token_hash, username, role, team, invited_by, issued_at, expires_at, resets_user) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(invitation.token_hash.as_slice())
+            .bind(&invitation.username)
+            .bind(&invitation.role)
+            .bind(invitation.team.as_deref())
+            .bind(&invitation.invited_by)
+            .bind(invitation.issued_at)
+            .bind(invitation.expires_at)
+            .bind(invitation.resets_user)
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::query("store invitation"))?;
+            Ok(())
+        }
 
         impl InvitationStore for $store {
             async fn create_invitation(
@@ -20,25 +51,7 @@ macro_rules! impl_invitation_store {
                     .begin()
                     .await
                     .map_err(StoreError::query("begin invitation"))?;
-                sqlx::query("DELETE FROM invitations WHERE username = $1 AND consumed_at IS NULL")
-                    .bind(&invitation.username)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query("retire earlier invitations"))?;
-                sqlx::query(
-                    "INSERT INTO invitations (token_hash, username, role, team, invited_by, issued_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(invitation.token_hash.as_slice())
-                .bind(&invitation.username)
-                .bind(&invitation.role)
-                .bind(invitation.team.as_deref())
-                .bind(&invitation.invited_by)
-                .bind(invitation.issued_at)
-                .bind(invitation.expires_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("store invitation"))?;
+                insert_invitation(&mut tx, invitation).await?;
                 tx.commit().await.map_err(StoreError::query("commit invitation"))
             }
 
@@ -47,10 +60,10 @@ macro_rules! impl_invitation_store {
                 token_hash: &[u8; 32],
                 now: i64,
             ) -> Result<Option<InvitationRecord>, StoreError> {
-                let row: Option<InvitationRow> = sqlx::query_as(
-                    "SELECT token_hash, username, role, team, invited_by, issued_at, expires_at \
-                     FROM invitations WHERE token_hash = $1 AND consumed_at IS NULL AND expires_at > $2",
-                )
+                let row: Option<InvitationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {INVITATION_COLUMNS} \
+                     FROM invitations WHERE token_hash = $1 AND consumed_at IS NULL AND expires_at > $2"
+                )))
                 .bind(token_hash.as_slice())
                 .bind(now)
                 .fetch_optional(&self.pool)
@@ -64,17 +77,111 @@ macro_rules! impl_invitation_store {
                 token_hash: &[u8; 32],
                 now: i64,
             ) -> Result<Option<InvitationRecord>, StoreError> {
-                let row: Option<InvitationRow> = sqlx::query_as(
+                let row: Option<InvitationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "UPDATE invitations SET consumed_at = $1 \
                      WHERE token_hash = $2 AND consumed_at IS NULL AND expires_at > $1 \
-                     RETURNING token_hash, username, role, team, invited_by, issued_at, expires_at",
-                )
+                     RETURNING {INVITATION_COLUMNS}"
+                )))
                 .bind(now)
                 .bind(token_hash.as_slice())
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(StoreError::query("use invitation"))?;
                 row.map(invitation_from_row).transpose()
+            }
+
+            async fn issue_credential_reset(
+                &self,
+                reset: &InvitationRecord,
+                user: Uuid,
+                now: i64,
+            ) -> Result<usize, StoreError> {
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .map_err(StoreError::query("begin credential reset"))?;
+                insert_invitation(&mut tx, reset).await?;
+                sqlx::query("UPDATE users SET totp_sealed = NULL, totp_last_step = NULL WHERE id = $1")
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("remove authenticator"))?;
+                for (table, what) in [
+                    ("recovery_codes", "remove recovery codes"),
+                    ("passkeys", "remove passkeys"),
+                    ("webauthn_ceremonies", "end passkey ceremonies"),
+                    ("mfa_challenges", "end pending sign-ins"),
+                ] {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DELETE FROM {table} WHERE user_id = $1"
+                    )))
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(what))?;
+                }
+                let ended = sqlx::query(
+                    "UPDATE sessions SET ended_at = $1, end_reason = 'credentials_reset' \
+                     WHERE user_id = $2 AND ended_at IS NULL",
+                )
+                .bind(now)
+                .bind(user)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("end sessions"))?
+                .rows_affected();
+                tx.commit()
+                    .await
+                    .map_err(StoreError::query("commit credential reset"))?;
+                Ok(usize::try_from(ended).unwrap_or(usize::MAX))
+            }
+
+            async fn complete_credential_reset(
+                &self,
+                credentials: &ResetCredentials<'_>,
+            ) -> Result<(), StoreError> {
+                let user = credentials.user;
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .map_err(StoreError::query("begin new credentials"))?;
+                sqlx::query(
+                    "INSERT INTO password_history (user_id, password_hash, changed_at) \
+                     SELECT id, password_hash, password_changed_at FROM users WHERE id = $1",
+                )
+                .bind(user)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("keep password history"))?;
+                sqlx::query(
+                    "UPDATE users SET password_hash = $1, password_changed_at = $2, totp_sealed = $3, \
+                     totp_last_step = NULL, failed_attempts = 0, locked_until = NULL WHERE id = $4",
+                )
+                .bind(credentials.password_hash)
+                .bind(credentials.now)
+                .bind(credentials.totp_sealed)
+                .bind(user)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("set new credentials"))?;
+                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("retire recovery codes"))?;
+                for hash in credentials.recovery_hashes {
+                    sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                        .bind(user)
+                        .bind(hash.as_slice())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::query("store recovery code"))?;
+                }
+                tx.commit()
+                    .await
+                    .map_err(StoreError::query("commit new credentials"))
             }
         }
         }

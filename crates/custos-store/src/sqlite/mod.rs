@@ -13,7 +13,7 @@ use sqlx::sqlite::{
 crate::sql::accounts::impl_account_store!(SqliteStore);
 crate::sql::audit::impl_audit_store!(SqliteStore, sqlx::Sqlite);
 crate::sql::instance::impl_instance_store!(SqliteStore);
-crate::sql::invitations::impl_invitation_store!(SqliteStore);
+crate::sql::invitations::impl_invitation_store!(SqliteStore, sqlx::Sqlite);
 crate::sql::passkeys::impl_passkey_store!(SqliteStore);
 crate::sql::vault::impl_vault_store!(SqliteStore);
 crate::sql::detection::impl_detection_store!(SqliteStore);

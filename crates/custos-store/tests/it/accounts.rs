@@ -286,6 +286,33 @@ async fn service_tokens_have_unique_names(db: TestDatabase) {
             .last_used_at,
         Some(T0 + 5)
     );
+    assert_eq!(
+        store
+            .service_token_by_id(token.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "genesys"
+    );
+    assert_eq!(
+        store.service_token_by_id(Uuid::new_v4()).await.unwrap(),
+        None
+    );
+    assert!(store.revoke_service_token(token.id, T0 + 9).await.unwrap());
+    assert!(
+        !store.revoke_service_token(token.id, T0 + 10).await.unwrap(),
+        "already revoked"
+    );
+    assert_eq!(
+        store
+            .service_token_by_hash(&[7; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        Some(T0 + 9)
+    );
     finish(store, db).await;
 }
 

@@ -1,8 +1,12 @@
 //! Invitations: stored by hash, used once, not after they expire, and a new one for
 //! the same username retires the old.
 
-use custos_store::{InvitationRecord, InvitationStore as _};
+use custos_store::{
+    AccountStore as _, InvitationRecord, InvitationStore as _, ResetCredentials, SessionRecord,
+    UserRecord,
+};
 use custos_testkit::TestDatabase;
+use uuid::Uuid;
 
 const T0: i64 = 1_800_000_000;
 
@@ -15,6 +19,7 @@ fn invitation(hash: u8, username: &str) -> InvitationRecord {
         invited_by: "admin-1".to_owned(),
         issued_at: T0,
         expires_at: T0 + 86_400,
+        resets_user: None,
     }
 }
 
@@ -94,4 +99,108 @@ async fn invitations_work_once_and_expire(db: TestDatabase) {
     store.close().await;
 }
 
-custos_testkit::test_on_both_stores!(invitations_work_once_and_expire);
+/// A credential reset takes every second factor and session away at once; its
+/// link is used once; completing it sets the new credentials in one go.
+async fn credential_resets_clear_factors_then_set_new_ones(db: TestDatabase) {
+    let store = db.open().await;
+    let user = UserRecord {
+        id: Uuid::new_v4(),
+        username: "nia".into(),
+        role: "agent".into(),
+        team: None,
+        supervisor_id: None,
+        password_hash: "old-hash".into(),
+        password_changed_at: T0,
+        totp_sealed: Some(vec![1, 2, 3]),
+        totp_last_step: Some(7),
+        failed_attempts: 4,
+        locked_until: None,
+        disabled_at: None,
+        created_at: T0,
+        last_sign_in_at: None,
+    };
+    store.create_user(&user).await.unwrap();
+    store
+        .set_recovery_codes(user.id, &[[5; 32], [6; 32]])
+        .await
+        .unwrap();
+    let session = SessionRecord {
+        id: Uuid::new_v4(),
+        user_id: user.id,
+        created_at: T0,
+        last_seen: T0,
+        mfa_at: T0,
+        ip: None,
+        ended_at: None,
+        end_reason: None,
+        device_id: None,
+    };
+    store.create_session(&session, &[8; 32]).await.unwrap();
+    store
+        .create_mfa_challenge(&[9; 32], user.id, None, T0 + 300)
+        .await
+        .unwrap();
+
+    let reset = InvitationRecord {
+        resets_user: Some(user.id),
+        ..invitation(10, "nia")
+    };
+    assert_eq!(
+        store
+            .issue_credential_reset(&reset, user.id, T0 + 1)
+            .await
+            .unwrap(),
+        1
+    );
+    let cleared = store.user_by_id(user.id).await.unwrap().unwrap();
+    assert_eq!((cleared.totp_sealed, cleared.totp_last_step), (None, None));
+    assert_eq!(
+        cleared.password_hash, "old-hash",
+        "the password stays until redeemed"
+    );
+    assert_eq!(store.unused_recovery_codes(user.id).await.unwrap(), 0);
+    assert!(store.live_sessions(user.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.take_mfa_challenge(&[9; 32], T0 + 2).await.unwrap(),
+        None
+    );
+
+    let found = store
+        .consume_invitation(&reset.token_hash, T0 + 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.resets_user, Some(user.id));
+    store
+        .complete_credential_reset(&ResetCredentials {
+            user: user.id,
+            password_hash: "new-hash",
+            totp_sealed: &[4, 5, 6],
+            recovery_hashes: &[[11; 32]],
+            now: T0 + 3,
+        })
+        .await
+        .unwrap();
+    let renewed = store.user_by_id(user.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            renewed.password_hash.as_str(),
+            renewed.totp_sealed.as_deref(),
+            renewed.failed_attempts,
+            renewed.password_changed_at
+        ),
+        ("new-hash", Some(&[4u8, 5, 6][..]), 0, T0 + 3)
+    );
+    assert_eq!(store.unused_recovery_codes(user.id).await.unwrap(), 1);
+    assert_eq!(
+        store.password_history(user.id, 3).await.unwrap(),
+        vec!["old-hash".to_owned()]
+    );
+    store.close().await;
+    db.cleanup().await;
+}
+
+custos_testkit::test_on_both_stores!(
+    invitations_work_once_and_expire,
+    credential_resets_clear_factors_then_set_new_ones
+);
