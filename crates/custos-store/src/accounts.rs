@@ -134,6 +134,20 @@ pub struct AccessReviewRecord {
     pub notes: String,
 }
 
+/// A person's new credentials, set when a reset link is redeemed.
+pub struct ResetCredentials<'a> {
+    /// The account.
+    pub user: Uuid,
+    /// The new password's PHC string.
+    pub password_hash: &'a str,
+    /// The new TOTP secret, sealed.
+    pub totp_sealed: &'a [u8],
+    /// Hashes of the new recovery codes.
+    pub recovery_hashes: &'a [[u8; 32]],
+    /// Unix seconds.
+    pub now: i64,
+}
+
 /// Storage of accounts.
 pub trait AccountStore {
     /// Creates a person; `Conflict` if the username is taken.
@@ -218,6 +232,12 @@ pub trait AccountStore {
         shift: Option<(u16, u16)>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// After a credential reset, in one transaction: the new password (the old one
+    /// goes to the history), TOTP secret and recovery codes; failed attempts cleared.
+    fn complete_credential_reset(
+        &self,
+        credentials: &ResetCredentials<'_>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Replaces a person's recovery codes with these (hashes only).
     fn set_recovery_codes(
         &self,

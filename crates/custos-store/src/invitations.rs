@@ -4,7 +4,8 @@
 //!
 //! A credential reset is an invitation for an existing account (`resets_user`):
 //! issuing one takes the person's second factors and sessions away at once, and
-//! redeeming it gives them a new password, authenticator and recovery codes.
+//! redeeming it gives them a new password, authenticator and recovery codes
+//! ([`crate::AccountStore::complete_credential_reset`]).
 
 use std::future::Future;
 
@@ -31,20 +32,6 @@ pub struct InvitationRecord {
     pub expires_at: i64,
     /// The existing account this link resets; `None` for a new person.
     pub resets_user: Option<Uuid>,
-}
-
-/// A person's new credentials, set when a reset link is redeemed.
-pub struct ResetCredentials<'a> {
-    /// The account.
-    pub user: Uuid,
-    /// The new password's PHC string.
-    pub password_hash: &'a str,
-    /// The new TOTP secret, sealed.
-    pub totp_sealed: &'a [u8],
-    /// Hashes of the new recovery codes.
-    pub recovery_hashes: &'a [[u8; 32]],
-    /// Unix seconds.
-    pub now: i64,
 }
 
 /// Storage of invitations.
@@ -77,12 +64,6 @@ pub trait InvitationStore {
         user: Uuid,
         now: i64,
     ) -> impl Future<Output = Result<usize, StoreError>> + Send;
-    /// In one transaction: the new password (the old one goes to the history), TOTP
-    /// secret and recovery codes, and the failed-attempt count cleared.
-    fn complete_credential_reset(
-        &self,
-        credentials: &ResetCredentials<'_>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// The columns of an `invitations` row, in [`InvitationRow`] order.

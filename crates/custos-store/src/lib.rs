@@ -24,7 +24,8 @@ mod vault;
 use uuid::Uuid;
 
 pub use accounts::{
-    AccessReviewRecord, AccountStore, DeviceRecord, ServiceTokenRecord, SessionRecord, UserRecord,
+    AccessReviewRecord, AccountStore, DeviceRecord, ResetCredentials, ServiceTokenRecord,
+    SessionRecord, UserRecord,
 };
 pub use audit::{AuditAnchor, AuditQuery, AuditStore};
 pub use conversation::{
@@ -34,7 +35,7 @@ pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
 pub use detection::{AlertNote, AlertRecord, DetectionRuleRecord, DetectionStore};
 pub use error::StoreError;
 pub use instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
-pub use invitations::{InvitationRecord, InvitationStore, ResetCredentials};
+pub use invitations::{InvitationRecord, InvitationStore};
 pub use passkeys::{PasskeyRecord, PasskeyStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -273,6 +274,13 @@ impl AccountStore for Store {
         shift: Option<(u16, u16)>,
     ) -> Result<(), StoreError> {
         dispatch!(self, s => s.set_user_shift(user, shift).await)
+    }
+
+    async fn complete_credential_reset(
+        &self,
+        credentials: &ResetCredentials<'_>,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.complete_credential_reset(credentials).await)
     }
 
     async fn set_recovery_codes(&self, user: Uuid, hashes: &[[u8; 32]]) -> Result<(), StoreError> {
@@ -656,13 +664,6 @@ impl InvitationStore for Store {
         now: i64,
     ) -> Result<usize, StoreError> {
         dispatch!(self, s => s.issue_credential_reset(reset, user, now).await)
-    }
-
-    async fn complete_credential_reset(
-        &self,
-        credentials: &ResetCredentials<'_>,
-    ) -> Result<(), StoreError> {
-        dispatch!(self, s => s.complete_credential_reset(credentials).await)
     }
 }
 

@@ -10,7 +10,9 @@
 use custos_audit::{Activity, Actor, AuditEvent, Outcome};
 use custos_auth::password::{self, PasswordRejection};
 use custos_auth::totp::TotpSecret;
-use custos_store::{InvitationRecord, InvitationStore as _, ResetCredentials, UserRecord};
+use custos_store::{
+    AccountStore as _, InvitationRecord, InvitationStore as _, ResetCredentials, UserRecord,
+};
 use secrecy::{ExposeSecret as _, SecretString};
 
 use super::invitations::token_hash;

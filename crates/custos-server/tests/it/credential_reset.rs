@@ -8,8 +8,9 @@ use custos_testkit::{TestDatabase, TestServer};
 use serde_json::{Value, json};
 
 use crate::auth::{
-    PASSWORD, create_person, get_as, login, post, sign_in, sign_in_with, totp_secret_of,
+    PASSWORD, create_person, error_code, get_as, login, post, sign_in, sign_in_with, totp_secret_of,
 };
+use crate::invitations::redeem;
 use crate::vault::{post_as, trail_text};
 
 const NEW_PASSWORD: &str = "amber-lantern-82-meadow";
@@ -24,26 +25,6 @@ async fn reset(server: &TestServer, token: &str, username: &str) -> (u16, Value)
     .await;
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn redeem(server: &TestServer, token: &str, password: &str) -> (u16, Value) {
-    let response = post(
-        server,
-        "/api/v1/invitations/redeem",
-        json!({ "token": token, "password": password }),
-    )
-    .await;
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn error_code(response: reqwest::Response) -> (u16, String) {
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    (
-        status,
-        body["error"]["code"].as_str().unwrap_or("").to_owned(),
-    )
 }
 
 async fn an_officer_resets_a_lost_authenticator(db: TestDatabase) {

@@ -20,7 +20,8 @@ async fn invite(server: &TestServer, admin: &str, body: Value) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn redeem(server: &TestServer, token: &str, password: &str) -> (u16, Value) {
+/// Redeems an invitation or reset link's token with `password`.
+pub async fn redeem(server: &TestServer, token: &str, password: &str) -> (u16, Value) {
     let response = post(
         server,
         "/api/v1/invitations/redeem",

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-crate::sql::accounts::impl_account_store!(PgStore);
+crate::sql::accounts::impl_account_store!(PgStore, sqlx::Postgres);
 crate::sql::audit::impl_audit_store!(PgStore, sqlx::Postgres);
 crate::sql::instance::impl_instance_store!(PgStore);
 crate::sql::invitations::impl_invitation_store!(PgStore, sqlx::Postgres);

@@ -2,9 +2,10 @@
 //! `$N` placeholders by number on SQLite as on PostgreSQL, and the statements use
 //! only SQL both dialects share.
 
-/// Implements the trait for `$store` (a type in the calling module with a `pool`).
+/// Implements the trait for `$store` (a type in the calling module with a `pool`)
+/// on the database `$db`.
 macro_rules! impl_account_store {
-    ($store:ident) => {
+    ($store:ident, $db:ty) => {
         mod account_sql {
         use uuid::Uuid;
 
@@ -14,8 +15,46 @@ macro_rules! impl_account_store {
             AccessReviewRecord, AccountStore, DEVICE_COLUMNS, DeviceRecord, DeviceRow,
             SESSION_COLUMNS, ServiceTokenRecord, SessionRecord, SessionRow, TOKEN_COLUMNS,
             TokenRow, USER_COLUMNS, UserRecord, UserRow, conflict_or, device_from_row,
-            session_from_row, token_from_row, user_from_row,
+            session_from_row, token_from_row, user_from_row, ResetCredentials,
         };
+
+        /// Copies the current password into the history, in `tx`.
+        async fn keep_password_history(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            user: Uuid,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO password_history (user_id, password_hash, changed_at) \
+                 SELECT id, password_hash, password_changed_at FROM users WHERE id = $1",
+            )
+            .bind(user)
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::query("keep password history"))?;
+            Ok(())
+        }
+
+        /// Replaces the person's recovery codes with `hashes`, in `tx`.
+        async fn replace_recovery_codes(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            user: Uuid,
+            hashes: &[[u8; 32]],
+        ) -> Result<(), StoreError> {
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(user)
+                .execute(&mut **tx)
+                .await
+                .map_err(StoreError::query("retire recovery codes"))?;
+            for hash in hashes {
+                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                    .bind(user)
+                    .bind(hash.as_slice())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(StoreError::query("store recovery code"))?;
+            }
+            Ok(())
+        }
 
         impl AccountStore for $store {
             async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError> {
@@ -102,14 +141,7 @@ macro_rules! impl_account_store {
                     .begin()
                     .await
                     .map_err(StoreError::query("begin password change"))?;
-                sqlx::query(
-                    "INSERT INTO password_history (user_id, password_hash, changed_at) \
-                     SELECT id, password_hash, password_changed_at FROM users WHERE id = $1",
-                )
-                .bind(user)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("keep password history"))?;
+                keep_password_history(&mut tx, user).await?;
                 sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
                     .bind(hash)
                     .bind(now)
@@ -250,22 +282,38 @@ macro_rules! impl_account_store {
                     .begin()
                     .await
                     .map_err(StoreError::query("begin recovery codes"))?;
-                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                    .bind(user)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query("retire recovery codes"))?;
-                for hash in hashes {
-                    sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                        .bind(user)
-                        .bind(hash.as_slice())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(StoreError::query("store recovery code"))?;
-                }
+                replace_recovery_codes(&mut tx, user, hashes).await?;
                 tx.commit()
                     .await
                     .map_err(StoreError::query("commit recovery codes"))
+            }
+
+            async fn complete_credential_reset(
+                &self,
+                credentials: &ResetCredentials<'_>,
+            ) -> Result<(), StoreError> {
+                let user = credentials.user;
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .map_err(StoreError::query("begin new credentials"))?;
+                keep_password_history(&mut tx, user).await?;
+                sqlx::query(
+                    "UPDATE users SET password_hash = $1, password_changed_at = $2, totp_sealed = $3, \
+                     totp_last_step = NULL, failed_attempts = 0, locked_until = NULL WHERE id = $4",
+                )
+                .bind(credentials.password_hash)
+                .bind(credentials.now)
+                .bind(credentials.totp_sealed)
+                .bind(user)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("set new credentials"))?;
+                replace_recovery_codes(&mut tx, user, credentials.recovery_hashes).await?;
+                tx.commit()
+                    .await
+                    .map_err(StoreError::query("commit new credentials"))
             }
 
             async fn use_recovery_code(

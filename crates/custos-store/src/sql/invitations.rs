@@ -9,7 +9,7 @@ macro_rules! impl_invitation_store {
         use crate::StoreError;
         use crate::invitations::{
             INVITATION_COLUMNS, InvitationRecord, InvitationRow, InvitationStore,
-            ResetCredentials, invitation_from_row,
+            invitation_from_row,
         };
         use uuid::Uuid;
 
@@ -135,53 +135,6 @@ macro_rules! impl_invitation_store {
                     .await
                     .map_err(StoreError::query("commit credential reset"))?;
                 Ok(usize::try_from(ended).unwrap_or(usize::MAX))
-            }
-
-            async fn complete_credential_reset(
-                &self,
-                credentials: &ResetCredentials<'_>,
-            ) -> Result<(), StoreError> {
-                let user = credentials.user;
-                let mut tx = self
-                    .pool
-                    .begin()
-                    .await
-                    .map_err(StoreError::query("begin new credentials"))?;
-                sqlx::query(
-                    "INSERT INTO password_history (user_id, password_hash, changed_at) \
-                     SELECT id, password_hash, password_changed_at FROM users WHERE id = $1",
-                )
-                .bind(user)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("keep password history"))?;
-                sqlx::query(
-                    "UPDATE users SET password_hash = $1, password_changed_at = $2, totp_sealed = $3, \
-                     totp_last_step = NULL, failed_attempts = 0, locked_until = NULL WHERE id = $4",
-                )
-                .bind(credentials.password_hash)
-                .bind(credentials.now)
-                .bind(credentials.totp_sealed)
-                .bind(user)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("set new credentials"))?;
-                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                    .bind(user)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query("retire recovery codes"))?;
-                for hash in credentials.recovery_hashes {
-                    sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                        .bind(user)
-                        .bind(hash.as_slice())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(StoreError::query("store recovery code"))?;
-                }
-                tx.commit()
-                    .await
-                    .map_err(StoreError::query("commit new credentials"))
             }
         }
         }

@@ -10,7 +10,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-crate::sql::accounts::impl_account_store!(SqliteStore);
+crate::sql::accounts::impl_account_store!(SqliteStore, sqlx::Sqlite);
 crate::sql::audit::impl_audit_store!(SqliteStore, sqlx::Sqlite);
 crate::sql::instance::impl_instance_store!(SqliteStore);
 crate::sql::invitations::impl_invitation_store!(SqliteStore, sqlx::Sqlite);
