@@ -223,6 +223,7 @@ describe('Custos web console', { timeout: 270_000 }, () => {
     const qrLoaded = await page.locator('#totp-qr').evaluate((img) => img.complete && img.naturalWidth > 0);
     assert.ok(qrLoaded, 'the QR code renders');
     assert.equal(await page.locator('#recovery-codes li').count(), 10, 'ten recovery codes, shown once');
+    for (const code of await page.locator('#recovery-codes li').allInnerTexts()) secret(code);
     const key = secret((await page.locator('#totp-secret').innerText()).trim());
     assert.match(key, /^[A-Z2-7]{16,}$/u, 'the key to type by hand is base32');
     root.totpUri = `otpauth://totp/Custos:${root.username}?secret=${key}&issuer=Custos`;
@@ -269,6 +270,7 @@ describe('Custos web console', { timeout: 270_000 }, () => {
       await submit(nia, 'button#setup-submit');
       await nia.locator('#setup-done').waitFor({ state: 'visible' });
       assert.equal(await nia.locator('#recovery-codes li').count(), 10, 'ten recovery codes, shown once');
+      for (const code of await nia.locator('#recovery-codes li').allInnerTexts()) secret(code);
       const niaKey = secret((await nia.locator('#totp-secret').innerText()).trim());
       niaUser.totpUri = `otpauth://totp/Custos:nia?secret=${niaKey}&issuer=Custos`;
       await signIn(nia, baseUrl, niaUser, codeFor(niaUser));

@@ -689,8 +689,8 @@ impl PasskeyStore for Store {
         dispatch!(self, s => s.remove_passkey(user, id).await)
     }
 
-    async fn remove_passkeys_of(&self, user: Uuid) -> Result<u64, StoreError> {
-        dispatch!(self, s => s.remove_passkeys_of(user).await)
+    async fn has_passkey(&self, user: Uuid) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.has_passkey(user).await)
     }
 
     async fn put_ceremony(

@@ -54,11 +54,8 @@ pub trait PasskeyStore {
         user: Uuid,
         id: Uuid,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// Removes all of a person's passkeys (an authenticator reset); how many.
-    fn remove_passkeys_of(
-        &self,
-        user: Uuid,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Whether the person has any passkey (without reading them: the sign-in path asks).
+    fn has_passkey(&self, user: Uuid) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Stores a ceremony's sealed state under `key`, replacing one in flight there.
     fn put_ceremony(

@@ -9,14 +9,13 @@
 
 use custos_audit::{Activity, Actor, AuditEvent, Outcome};
 use custos_auth::password::{self, PasswordRejection};
-use custos_auth::totp::TotpSecret;
 use custos_store::{
     AccountStore as _, InvitationRecord, InvitationStore as _, ResetCredentials, UserRecord,
 };
 use secrecy::{ExposeSecret as _, SecretString};
 
 use super::invitations::token_hash;
-use super::{AuthError, AuthService, Invitation, NewAccount, TOTP_ISSUER, totp_context};
+use super::{AuthError, AuthService, Invitation, NewAccount};
 
 /// How long a reset link works: a day, as the person is waiting for it.
 pub const RESET_LIFETIME_SECS: i64 = 24 * 3600;
@@ -98,11 +97,7 @@ impl AuthService {
         actor: Actor,
     ) -> Result<NewAccount, AuthError> {
         let hash = self.hash(password).await?;
-        let secret = TotpSecret::generate().map_err(|_| AuthError::Crypto)?;
-        let sealed = self
-            .totp_key
-            .seal(secret.bytes(), &totp_context(user.id))
-            .map_err(|_| AuthError::Crypto)?;
+        let (sealed, totp_uri) = self.new_authenticator(user.id, &user.username)?;
         let (recovery_codes, hashes) = super::recovery_codes::new_recovery_codes()?;
         self.audit
             .record(
@@ -129,7 +124,7 @@ impl AuthService {
             .await?;
         Ok(NewAccount {
             user: user.clone(),
-            totp_uri: secret.otpauth_uri(TOTP_ISSUER, &user.username),
+            totp_uri,
             recovery_codes,
         })
     }

@@ -3,7 +3,7 @@
 //! typed in the wrong box, so unknown names are never written down.
 
 use custos_audit::{Activity, Actor, ActorKind, AuditEvent, Outcome};
-use custos_store::{SessionRecord, UserRecord};
+use custos_store::{ServiceTokenRecord, SessionRecord, UserRecord};
 
 /// The actor for a known person.
 pub fn person(user: &UserRecord, session: Option<&SessionRecord>, ip: Option<&str>) -> Actor {
@@ -153,6 +153,21 @@ pub fn service_token_created(
     .with_target("service_token", Some(id), None)
     .with_detail("name", name)
     .with_detail("role", role)
+}
+
+/// A service token was revoked.
+pub fn service_token_revoked(time_ms: i64, actor: Actor, token: &ServiceTokenRecord) -> AuditEvent {
+    AuditEvent::new(
+        time_ms,
+        Activity::EntityDelete,
+        "token.revoke",
+        Outcome::Success,
+        actor,
+        "Service token revoked",
+    )
+    .with_target("service_token", Some(&token.id.to_string()), None)
+    .with_detail("name", &token.name)
+    .with_detail("role", &token.role)
 }
 
 /// An authenticated request was refused by policy.

@@ -322,6 +322,21 @@ impl AuthService {
         .map_err(|_| AuthError::Crypto)
     }
 
+    /// A new TOTP secret for `user`: sealed for the store, and its `otpauth://` URI
+    /// to show the person once.
+    fn new_authenticator(
+        &self,
+        user: Uuid,
+        username: &str,
+    ) -> Result<(Vec<u8>, SecretString), AuthError> {
+        let secret = TotpSecret::generate().map_err(|_| AuthError::Crypto)?;
+        let sealed = self
+            .totp_key
+            .seal(secret.bytes(), &totp_context(user))
+            .map_err(|_| AuthError::Crypto)?;
+        Ok((sealed, secret.otpauth_uri(TOTP_ISSUER, username)))
+    }
+
     /// Creates a person with a password and an enrolled TOTP secret.
     pub async fn create_user(
         &self,
@@ -342,8 +357,8 @@ impl AuthService {
             return Err(AuthError::Conflict("an account with this username"));
         }
         let hash = self.hash(password).await?;
-        let secret = TotpSecret::generate().map_err(|_| AuthError::Crypto)?;
         let id = Uuid::new_v4();
+        let (totp_sealed, totp_uri) = self.new_authenticator(id, username)?;
         let now = self.now();
         let user = UserRecord {
             id,
@@ -353,11 +368,7 @@ impl AuthService {
             supervisor_id: None,
             password_hash: hash.0,
             password_changed_at: now,
-            totp_sealed: Some(
-                self.totp_key
-                    .seal(secret.bytes(), &totp_context(id))
-                    .map_err(|_| AuthError::Crypto)?,
-            ),
+            totp_sealed: Some(totp_sealed),
             totp_last_step: None,
             failed_attempts: 0,
             locked_until: None,
@@ -383,7 +394,6 @@ impl AuthService {
         }
         let (recovery_codes, hashes) = recovery_codes::new_recovery_codes()?;
         self.store.set_recovery_codes(id, &hashes).await?;
-        let totp_uri = secret.otpauth_uri(TOTP_ISSUER, username);
         Ok(NewAccount {
             user,
             totp_uri,
@@ -504,7 +514,7 @@ impl AuthService {
                     ))
                     .await?;
                 let mut methods = vec!["totp"];
-                if self.passkeys.is_some() && !self.store.passkeys_of(user.id).await?.is_empty() {
+                if self.passkeys.is_some() && self.store.has_passkey(user.id).await? {
                     methods.push("passkey");
                 }
                 if self.store.unused_recovery_codes(user.id).await? > 0 {

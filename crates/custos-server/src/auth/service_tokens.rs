@@ -4,7 +4,7 @@
 //! or expired token stops working on its next request. Creation and revocation
 //! are audited with the token's name and role, never the token.
 
-use custos_audit::{Activity, Actor, AuditEvent, Outcome};
+use custos_audit::Actor;
 use custos_auth::role::Role;
 use custos_auth::token::{self, TokenKind};
 use custos_store::{AccountStore as _, ServiceTokenRecord};
@@ -99,19 +99,7 @@ impl AuthService {
             return Err(AuthError::Invalid("the token is already revoked".into()));
         }
         self.audit
-            .record(
-                AuditEvent::new(
-                    self.now_ms(),
-                    Activity::EntityDelete,
-                    "token.revoke",
-                    Outcome::Success,
-                    actor,
-                    "Service token revoked",
-                )
-                .with_target("service_token", Some(&token.id.to_string()), None)
-                .with_detail("name", &token.name)
-                .with_detail("role", &token.role),
-            )
+            .record(events::service_token_revoked(self.now_ms(), actor, token))
             .await?;
         if !self
             .store

@@ -142,13 +142,15 @@ pub struct RedeemRequest {
 #[utoipa::path(post, path = "/api/v1/invitations/redeem", tag = "auth", request_body = RedeemRequest,
     responses(
         (status = 200, description = "Account created; enrol the authenticator", body = SetupResponse),
+        (status = 400, description = "Not {\"token\",\"password\"}", body = ErrorBody),
         (status = 401, description = "The link is invalid, used or expired", body = ErrorBody),
         (status = 422, description = "The password is not acceptable", body = ErrorBody)))]
 pub async fn redeem(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    Json(body): Json<RedeemRequest>,
+    body: axum::body::Bytes,
 ) -> Result<Json<SetupResponse>, ApiError> {
+    let body: RedeemRequest = super::parse_secret_body(&body, "{\"token\": …, \"password\": …}")?;
     let account = state
         .auth()
         .redeem_invitation(&body.token, body.password, ip.map(|i| i.to_string()))

@@ -107,6 +107,22 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// Parses a JSON body that carries a credential (a password, a link token, an MFA
+/// token, an authenticator's answer) with a fixed message on failure: serde's and
+/// axum's messages can quote the input, and they reach clients and traces.
+pub(crate) fn parse_secret_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    shape: &str,
+) -> Result<T, error::ApiError> {
+    serde_json::from_slice(body).map_err(|_| {
+        error::ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("Send {shape}."),
+        )
+    })
+}
+
 /// Asks the authorizer; a denial is recorded in the audit trail (or, if it cannot
 /// be, the request fails as unavailable) and answered with 403: `step_up_required`
 /// when a fresh second factor would have been enough, `forbidden` otherwise.

@@ -14,7 +14,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use secrecy::{ExposeSecret as _, SecretString};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -25,18 +24,9 @@ use crate::authz::{Action, Resource};
 use crate::http::auth::{StepUpResponse, auth_error, session_response};
 use crate::http::caller::{Caller, ClientIp};
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::parse_secret_body as parse;
 use crate::http::rfc3339;
 use crate::state::AppState;
-
-fn parse<T: DeserializeOwned>(body: &Bytes, shape: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("Send {shape}."),
-        )
-    })
-}
 
 /// The signed-in person; a service token is refused (`not_a_session`).
 pub(super) fn person(caller: &Caller) -> Result<&PersonPrincipal, ApiError> {

@@ -53,13 +53,16 @@ pub struct SetupResponse {
 #[utoipa::path(post, path = "/api/v1/setup", tag = "auth", request_body = SetupRequest,
     responses(
         (status = 200, description = "Administrator created; enrol the authenticator", body = SetupResponse),
+        (status = 400, description = "Not {\"token\",\"username\",\"password\"}", body = ErrorBody),
         (status = 401, description = "The link is invalid, used or expired", body = ErrorBody),
         (status = 422, description = "The username or password is not acceptable", body = ErrorBody)))]
 pub async fn redeem(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    Json(body): Json<SetupRequest>,
+    body: axum::body::Bytes,
 ) -> Result<Json<SetupResponse>, ApiError> {
+    let body: SetupRequest =
+        super::parse_secret_body(&body, "{\"token\": …, \"username\": …, \"password\": …}")?;
     let now = state.clock().unix_now();
     let invalid = || {
         ApiError::new(

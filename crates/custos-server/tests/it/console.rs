@@ -144,7 +144,8 @@ async fn each_role_sees_its_pages_and_no_customer_value(db: TestDatabase) {
     assert_eq!(api_list["interactions"][0]["id"], interaction.as_str());
 
     // Another agent sees neither the interaction in a list nor its page.
-    let (_, other) = page(&server, "/console/interactions", &bob).await;
+    let (status, other) = page(&server, "/console/interactions", &bob).await;
+    assert_eq!(status, 200);
     assert!(!other.contains(&link));
     let (status, refused) = page(&server, &link, &bob).await;
     assert_eq!(status, 403);
@@ -153,7 +154,8 @@ async fn each_role_sees_its_pages_and_no_customer_value(db: TestDatabase) {
     // The agent's supervisor sees the team's; another team's supervisor does not.
     let (_, team) = page(&server, "/console/interactions", &sam).await;
     assert!(team.contains(&link));
-    let (_, sales) = page(&server, "/console/interactions", &otto).await;
+    let (status, sales) = page(&server, "/console/interactions", &otto).await;
+    assert_eq!(status, 200);
     assert!(!sales.contains(&link));
 
     // Security officer: the trail shows who read the record, with no value in it.

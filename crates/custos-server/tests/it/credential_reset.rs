@@ -47,10 +47,10 @@ async fn an_officer_resets_a_lost_authenticator(db: TestDatabase) {
 
     // The reset: nia's session ends and her old factors open nothing.
     let (status, issued) = reset(&server, &sol, "nia").await;
-    assert_eq!(status, 201, "{issued}");
+    assert_eq!(status, 201, "{}", issued["error"]["code"]);
     assert_eq!(issued["sessions_ended"], 1);
     let url = issued["reset_url"].as_str().unwrap();
-    assert!(url.contains("/reset#token="), "{url}");
+    assert!(url.contains("/reset#token="), "a reset link");
     let token = url.split("#token=").nth(1).unwrap().to_owned();
     assert_eq!(get_as(&server, "/api/v1/me", &nia).await.status(), 401);
     assert_eq!(
@@ -65,13 +65,24 @@ async fn an_officer_resets_a_lost_authenticator(db: TestDatabase) {
         "a wrong password learns nothing about the reset"
     );
 
+    // A malformed body is refused without quoting it, and spends nothing.
+    let malformed = post(
+        &server,
+        "/api/v1/invitations/redeem",
+        json!({ "token": token, "password": NEW_PASSWORD, "username": "nia" }),
+    )
+    .await;
+    assert_eq!(malformed.status(), 400);
+    let text = malformed.text().await.unwrap();
+    assert!(!text.contains(NEW_PASSWORD) && !text.contains(&token));
+
     // The link: a weak or recent password is refused without spending it.
     assert_eq!(redeem(&server, &token, "password").await.0, 422);
     let (status, refused) = redeem(&server, &token, PASSWORD).await;
     assert_eq!(status, 422, "the current password cannot be chosen again");
     assert_eq!(refused["error"]["code"], "weak_password");
     let (status, made) = redeem(&server, &token, NEW_PASSWORD).await;
-    assert_eq!(status, 200, "{made}");
+    assert_eq!(status, 200, "{}", made["error"]["code"]);
     assert_eq!(made["username"], "nia");
     assert_eq!(made["role"], "agent", "the role stays");
     assert_eq!(made["recovery_codes"].as_array().unwrap().len(), 10);
@@ -81,7 +92,7 @@ async fn an_officer_resets_a_lost_authenticator(db: TestDatabase) {
         "used once"
     );
     let new_secret = totp_secret_of(made["totp_uri"].as_str().unwrap());
-    assert_ne!(new_secret, nia_secret);
+    assert!(new_secret != nia_secret, "a new TOTP secret");
 
     // The old password is gone, the old authenticator too; the new ones work.
     assert_eq!(login(&server, "nia", PASSWORD).await.status(), 401);

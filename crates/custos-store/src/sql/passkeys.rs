@@ -68,13 +68,14 @@ macro_rules! impl_passkey_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn remove_passkeys_of(&self, user: Uuid) -> Result<u64, StoreError> {
-                let done = sqlx::query("DELETE FROM passkeys WHERE user_id = $1")
-                    .bind(user)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(StoreError::query("remove passkeys"))?;
-                Ok(done.rows_affected())
+            async fn has_passkey(&self, user: Uuid) -> Result<bool, StoreError> {
+                let found: Option<i32> =
+                    sqlx::query_scalar("SELECT 1 FROM passkeys WHERE user_id = $1 LIMIT 1")
+                        .bind(user)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(StoreError::query("look for passkeys"))?;
+                Ok(found.is_some())
             }
 
             async fn put_ceremony(

@@ -2,8 +2,8 @@
 //! the same username retires the old.
 
 use custos_store::{
-    AccountStore as _, InvitationRecord, InvitationStore as _, ResetCredentials, SessionRecord,
-    UserRecord,
+    AccountStore as _, InvitationRecord, InvitationStore as _, PasskeyRecord, PasskeyStore as _,
+    ResetCredentials, SessionRecord, UserRecord,
 };
 use custos_testkit::TestDatabase;
 use uuid::Uuid;
@@ -97,6 +97,7 @@ async fn invitations_work_once_and_expire(db: TestDatabase) {
         Some(new)
     );
     store.close().await;
+    db.cleanup().await;
 }
 
 /// A credential reset takes every second factor and session away at once; its
@@ -140,6 +141,23 @@ async fn credential_resets_clear_factors_then_set_new_ones(db: TestDatabase) {
         .create_mfa_challenge(&[9; 32], user.id, None, T0 + 300)
         .await
         .unwrap();
+    store
+        .add_passkey(&PasskeyRecord {
+            id: Uuid::new_v4(),
+            user_id: user.id,
+            credential_id: vec![7; 16],
+            name: "laptop".into(),
+            sealed: vec![1],
+            created_at: T0,
+            last_used_at: None,
+        })
+        .await
+        .unwrap();
+    store
+        .put_ceremony(&[12; 32], user.id, &[2], T0 + 300)
+        .await
+        .unwrap();
+    assert!(store.has_passkey(user.id).await.unwrap());
 
     let reset = InvitationRecord {
         resets_user: Some(user.id),
@@ -163,6 +181,12 @@ async fn credential_resets_clear_factors_then_set_new_ones(db: TestDatabase) {
     assert_eq!(
         store.take_mfa_challenge(&[9; 32], T0 + 2).await.unwrap(),
         None
+    );
+    assert!(!store.has_passkey(user.id).await.unwrap(), "passkeys gone");
+    assert_eq!(
+        store.take_ceremony(&[12; 32], T0 + 2).await.unwrap(),
+        None,
+        "no passkey ceremony survives"
     );
 
     let found = store
