@@ -241,6 +241,7 @@
         loginForm.hidden = true;
         mfaForm.hidden = false;
         $("#passkey-choice").hidden = !(passkeysSupported && result.data.methods.includes("passkey"));
+        $("#recovery-choice").hidden = !result.data.methods.includes("recovery_code");
         $("#totp-code").focus();
         return;
       }
@@ -264,9 +265,48 @@
         say(error, passkeyFailure(result), true);
       } else {
         // The sign-in step is used up by a failed answer; start again.
-        mfaForm.hidden = true;
-        loginForm.hidden = false;
-        say(error, errorMessage(result, "The passkey did not work. Sign in again."), true);
+        restart(errorMessage(result, "The passkey did not work. Sign in again."));
+      }
+    });
+
+    const recoveryForm = $("#recovery-form");
+    // Back to the password step when the sign-in step expired or was used up.
+    function restart(message) {
+      mfaForm.hidden = true;
+      recoveryForm.hidden = true;
+      loginForm.hidden = false;
+      $("#username").focus();
+      say(error, message, true);
+    }
+
+    $("#use-recovery").addEventListener("click", () => {
+      say(error, "");
+      mfaForm.hidden = true;
+      recoveryForm.hidden = false;
+      $("#recovery-code").focus();
+    });
+    $("#use-authenticator").addEventListener("click", () => {
+      say(error, "");
+      recoveryForm.hidden = true;
+      mfaForm.hidden = false;
+      $("#totp-code").focus();
+    });
+
+    recoveryForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      say(error, "");
+      const result = await api("POST", "/api/v1/auth/mfa/recovery", {
+        mfa_token: mfaToken,
+        code: $("#recovery-code").value.trim(),
+      });
+      $("#recovery-code").value = "";
+      if (result.ok) {
+        window.location.assign("/console/account?recovered=1");
+      } else if (result.status === 401) {
+        // A wrong code uses up the sign-in step, as a wrong authenticator code does.
+        restart("That recovery code did not work, or the sign-in took too long. Sign in again.");
+      } else {
+        say(error, errorMessage(result, "That recovery code did not work."), true);
       }
     });
 
@@ -282,9 +322,7 @@
         window.location.assign("/console");
       } else if (result.status === 401 && errorCode(result) !== "invalid_code") {
         // The password step expired or was refused; start again.
-        mfaForm.hidden = true;
-        loginForm.hidden = false;
-        say(error, errorMessage(result, "Sign in again."), true);
+        restart(errorMessage(result, "Sign in again."));
       } else {
         say(error, errorMessage(result, "That code did not work."), true);
       }
@@ -740,7 +778,46 @@
     });
   }
 
+  // ---- Settings ---------------------------------------------------------------
+
   function setUpSettings() {
+    const form = $("#settings-form");
+    if (!form || !$("#settings-save")) return;
+    const error = $("#settings-error");
+    async function send(patch) {
+      say(error, "");
+      const result = await withStepUp(() => api("PATCH", "/api/v1/settings", patch));
+      if (result.ok) {
+        window.location.assign("/console/settings?saved=1");
+      } else {
+        say(error, errorMessage(result, "The settings were not changed."), true);
+        error.scrollIntoView({ block: "center" });
+      }
+    }
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      // Only what was changed on the page is sent.
+      const patch = {};
+      $$("#settings-form input[data-setting], #settings-form select[data-setting]").forEach((input) => {
+        if (input.value === input.dataset.current) return;
+        patch[input.dataset.setting] = input.type === "number" ? Number(input.value) : input.value;
+      });
+      const keepRaw = $("#keep-raw");
+      const kept = $$("#keep-raw input[data-channel]").filter((c) => c.checked).map((c) => c.value);
+      const before = keepRaw.dataset.current === "none" ? [] : keepRaw.dataset.current.split(", ");
+      if ([...kept].sort().join(",") !== [...before].sort().join(",")) patch[keepRaw.dataset.setting] = kept;
+      if (Object.keys(patch).length === 0) {
+        say(error, "Nothing was changed.", true);
+        return;
+      }
+      send(patch);
+    });
+    $$("button[data-revert]").forEach((button) => {
+      button.addEventListener("click", () => send({ [button.dataset.revert]: null }));
+    });
+  }
+
+  function setUpGovernance() {
     const rulesMessage = $("#rules-message");
     $$("button.toggle-rule").forEach((button) => {
       button.addEventListener("click", async () => {
@@ -772,6 +849,7 @@
     setUpInteraction();
     setUpAlert();
     setUpPeople();
+    setUpGovernance();
     setUpSettings();
     setUpDevices();
     setUpEnrolDevice();

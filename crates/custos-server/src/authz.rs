@@ -93,6 +93,10 @@ pub enum Action {
     CreateServiceToken,
     /// Revoke a service token.
     RevokeServiceToken,
+    /// Read the settings in force and who changed them.
+    ReadSettings,
+    /// Change settings (sessions, lockout, retention, masking).
+    WriteSettings,
 }
 
 impl Action {
@@ -134,6 +138,8 @@ impl Action {
             Self::ReadIntegrations => "integration.read",
             Self::CreateServiceToken => "service_token.create",
             Self::RevokeServiceToken => "service_token.revoke",
+            Self::ReadSettings => "settings.read",
+            Self::WriteSettings => "settings.write",
         }
     }
 }
@@ -170,6 +176,8 @@ pub enum Resource {
     DetectionRules,
     /// The integrations: service tokens, notifiers, SIEM forwarding.
     Integrations,
+    /// The settings that change at run time.
+    Settings,
     /// A customer, with the agents and teams that reach them through open interactions.
     Customer {
         /// The customer's id.
@@ -400,7 +408,8 @@ impl Authorizer {
             | Resource::Redactor
             | Resource::Alerts
             | Resource::DetectionRules
-            | Resource::Integrations) => {
+            | Resource::Integrations
+            | Resource::Settings) => {
                 let (kind, id) = singleton_uid(singleton)
                     .ok_or_else(|| request_error(&"not a singleton resource"))?;
                 let uid = uid(kind, id).map_err(|e| request_error(&e))?;
@@ -561,6 +570,7 @@ fn singleton_uid(resource: &Resource) -> Option<(&'static str, &'static str)> {
         Resource::Alerts => ("Custos::AlertQueue", "alerts"),
         Resource::DetectionRules => ("Custos::RuleSet", "rules"),
         Resource::Integrations => ("Custos::Integrations", "integrations"),
+        Resource::Settings => ("Custos::Settings", "settings"),
         _ => return None,
     })
 }

@@ -18,6 +18,7 @@ pub mod keys;
 mod listener;
 pub mod notify;
 pub mod server;
+pub mod settings;
 pub mod setup;
 pub mod state;
 pub mod telemetry;

@@ -19,6 +19,7 @@ use crate::authz::Authorizer;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::datadir::{DataDir, DataDirError};
+use crate::settings::LiveSettings;
 use crate::state::AppState;
 use crate::tls::TlsError;
 use crate::vault::VaultService;
@@ -188,11 +189,13 @@ pub async fn start(
     let (router, api) = http::routes();
     let openapi_json = api.to_pretty_json().unwrap_or_default();
     let grace = config.shutdown_grace;
+    let settings = Arc::new(LiveSettings::load(&config, &store).await?);
     let auth = AuthService::new(
         &config,
         store.clone(),
         audit.clone(),
         clock.clone(),
+        settings.clone(),
         keys.root.expose(),
     )
     .map_err(|e| StartError::Security(e.to_string()))?
@@ -220,6 +223,7 @@ pub async fn start(
         clock.clone(),
         keyring,
         redactor.clone(),
+        settings.clone(),
         &config.vault,
     );
     let notifier = crate::notify::Notifier::from_config(&config)
@@ -232,6 +236,7 @@ pub async fn start(
         .map_err(|e| StartError::Security(format!("detection rules: {e}")))?;
     let state = AppState::new(
         config,
+        settings,
         store,
         keys,
         audit,
@@ -297,8 +302,8 @@ fn config_fingerprint(config: &Config) -> String {
 
 /// What other nodes and tools may change in the shared store, reloaded into this
 /// node: the vault's keys (a rotation by `custos keys rotate` moves new customers
-/// to the newest KEK), the policies administrators added elsewhere, and the
-/// detection rules they changed.
+/// to the newest KEK), the policies administrators added elsewhere, the
+/// detection rules and the settings they changed.
 pub async fn reload_shared_state(state: &AppState) {
     if let Err(e) = state.vault().reload_keys().await {
         tracing::warn!(error = %e, "reloading the vault keys failed");
@@ -312,6 +317,9 @@ pub async fn reload_shared_state(state: &AppState) {
             }
         },
         Err(e) => tracing::warn!(error = %e, "reading the added policies failed"),
+    }
+    if let Err(e) = state.settings().reload(state.store()).await {
+        tracing::warn!(error = %e, "reading the settings changes failed");
     }
     match state.detection().reload(state.store()).await {
         Ok(0) => {}

@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::http::metrics::HttpMetrics;
 use crate::keys::Keys;
+use crate::settings::LiveSettings;
 use crate::vault::VaultService;
 
 /// Cheap to clone: one shared inner value.
@@ -21,6 +22,7 @@ pub struct AppState(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     config: Config,
+    settings: Arc<LiveSettings>,
     store: Store,
     keys: Keys,
     audit: AuditLog,
@@ -47,6 +49,7 @@ impl AppState {
     )]
     pub fn new(
         config: Config,
+        settings: Arc<LiveSettings>,
         store: Store,
         keys: Keys,
         audit: AuditLog,
@@ -64,6 +67,7 @@ impl AppState {
     ) -> Self {
         Self(Arc::new(Inner {
             config,
+            settings,
             store,
             keys,
             audit,
@@ -86,6 +90,12 @@ impl AppState {
     /// The validated configuration.
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+
+    /// The settings that change at run time (sessions, lockout, retention,
+    /// masking): read them here, not from [`AppState::config`].
+    pub fn settings(&self) -> &LiveSettings {
+        &self.0.settings
     }
 
     /// The store.

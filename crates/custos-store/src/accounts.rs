@@ -98,6 +98,19 @@ pub struct DeviceRecord {
     pub revoked_at: Option<i64>,
 }
 
+/// A setting changed at run time, over the configuration file's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingRecord {
+    /// The setting's name, as in the configuration file (`session.idle_timeout_secs`).
+    pub name: String,
+    /// Its value, as JSON.
+    pub value: String,
+    /// The username of who changed it.
+    pub changed_by: String,
+    /// When.
+    pub changed_at: i64,
+}
+
 /// An integration's service token as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceTokenRecord {
@@ -396,6 +409,16 @@ pub trait AccountStore {
         text: &str,
         added_by: Uuid,
         now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The settings changed at run time, by name.
+    fn settings(&self) -> impl Future<Output = Result<Vec<SettingRecord>, StoreError>> + Send;
+    /// In one transaction: removes the settings named in `removed` (they return to
+    /// the configuration file's value) and stores `changed`, replacing earlier values.
+    fn change_settings(
+        &self,
+        removed: &[String],
+        changed: &[SettingRecord],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Stores a new service token; `Conflict` if the name is taken.

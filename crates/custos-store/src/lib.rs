@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 pub use accounts::{
     AccessReviewRecord, AccountStore, DeviceRecord, ResetCredentials, ServiceTokenRecord,
-    SessionRecord, UserRecord,
+    SessionRecord, SettingRecord, UserRecord,
 };
 pub use audit::{AuditAnchor, AuditQuery, AuditStore};
 pub use conversation::{
@@ -436,6 +436,18 @@ impl AccountStore for Store {
         now: i64,
     ) -> Result<(), StoreError> {
         dispatch!(self, s => s.add_policy(id, text, added_by, now).await)
+    }
+
+    async fn settings(&self) -> Result<Vec<SettingRecord>, StoreError> {
+        dispatch!(self, s => s.settings().await)
+    }
+
+    async fn change_settings(
+        &self,
+        removed: &[String],
+        changed: &[SettingRecord],
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.change_settings(removed, changed).await)
     }
 
     async fn create_service_token(

@@ -29,6 +29,7 @@ const SQLITE: &[Embedded] = &[
     (14, "lookup_indexes", include_str!("../migrations/sqlite/0014_lookup_indexes.sql")),
     (15, "passkeys", include_str!("../migrations/sqlite/0015_passkeys.sql")),
     (16, "credential resets", include_str!("../migrations/sqlite/0016_credential_resets.sql")),
+    (17, "settings", include_str!("../migrations/sqlite/0017_settings.sql")),
 ];
 
 #[rustfmt::skip]
@@ -49,6 +50,7 @@ const POSTGRES: &[Embedded] = &[
     (14, "lookup_indexes", include_str!("../migrations/postgres/0014_lookup_indexes.sql")),
     (15, "passkeys", include_str!("../migrations/postgres/0015_passkeys.sql")),
     (16, "credential resets", include_str!("../migrations/postgres/0016_credential_resets.sql")),
+    (17, "settings", include_str!("../migrations/postgres/0017_settings.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

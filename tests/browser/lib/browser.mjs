@@ -175,6 +175,17 @@ export function isConsolePage(url) {
  * Resolves once a signed-in console page shows the username in #signed-in-as.
  */
 export async function signIn(page, baseUrl, user, totpCode) {
+  await enterPassword(page, baseUrl, user);
+  await page.fill('#totp-code', totpCode());
+  await Promise.all([
+    page.waitForURL((url) => isConsolePage(url.href)),
+    page.click('button#mfa-submit'),
+  ]);
+  await page.locator('#signed-in-as', { hasText: user.username }).waitFor({ state: 'visible' });
+}
+
+/** The sign-in page's first step: username and password, up to the second-factor form. */
+export async function enterPassword(page, baseUrl, user) {
   await visit(page, `${baseUrl}/console/login`);
   await page.locator('form#login-form').waitFor({ state: 'visible' });
   await page.fill('#username', user.username);
@@ -186,24 +197,22 @@ export async function signIn(page, baseUrl, user, totpCode) {
   if (!(await mfa.isVisible())) {
     throw new Error(`sign-in of ${user.username} refused at the password step: ${scrub(await error.innerText())}`);
   }
-  await page.fill('#totp-code', totpCode());
-  await Promise.all([
-    page.waitForURL((url) => isConsolePage(url.href)),
-    page.click('button#mfa-submit'),
-  ]);
-  await page.locator('#signed-in-as', { hasText: user.username }).waitFor({ state: 'visible' });
 }
 
+/** The methods of requests that change something. */
+const CHANGES = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
 /**
- * Clicks `selector` and waits until the POST it causes is answered; when that POST
- * is a form submission (a navigation), also until the next document has loaded.
- * Works the same for a server-rendered form and for a script using fetch.
+ * Clicks `selector` and waits until the POST (or PUT, PATCH, DELETE) it causes is
+ * answered; when that is a form submission (a navigation), also until the next
+ * document has loaded. Works the same for a server-rendered form and for a script
+ * using fetch.
  */
 export async function submit(page, selector) {
   const loaded = page.waitForEvent('load', { timeout: WAIT.navigation });
   loaded.catch(() => {});
   const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST', { timeout: WAIT.navigation }),
+    page.waitForResponse((r) => CHANGES.includes(r.request().method()), { timeout: WAIT.navigation }),
     page.click(selector),
   ]);
   if (response.request().isNavigationRequest()) await loaded;

@@ -14,6 +14,7 @@ use custos_server::auth::{AuthError, AuthService, DEFAULT_TOKEN_DAYS};
 use custos_server::clock::{Clock, SystemClock};
 use custos_server::datadir::DataDir;
 use custos_server::keys;
+use custos_server::settings::LiveSettings;
 use custos_store::InstanceStore;
 use secrecy::{ExposeSecret as _, SecretString};
 
@@ -132,11 +133,15 @@ impl Services {
             config.audit.clone(),
         )
         .spawn();
+        let settings = LiveSettings::load(&config, &store)
+            .await
+            .map_err(|e| e.to_string())?;
         let auth = AuthService::new(
             &config,
             store.clone(),
             audit.clone(),
             clock.clone(),
+            Arc::new(settings),
             keys.root.expose(),
         )
         .map_err(|e| e.to_string())?;

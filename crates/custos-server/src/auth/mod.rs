@@ -49,6 +49,7 @@ pub use service_tokens::MAX_SERVICE_TOKEN_DAYS;
 use crate::audit::{AuditError, AuditLog, event_time_ms};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::settings::LiveSettings;
 
 /// How long the MFA step may follow the password step.
 const MFA_CHALLENGE_SECS: i64 = 300;
@@ -201,8 +202,7 @@ pub struct AuthService {
     audit: AuditLog,
     clock: Arc<dyn Clock>,
     cost: HashCost,
-    lockout: LockoutPolicy,
-    limits: SessionLimits,
+    settings: Arc<LiveSettings>,
     totp_key: SealingKey,
     throttle: Mutex<Throttle<IpAddr>>,
     networks: crate::config::NetworkRules,
@@ -238,12 +238,14 @@ fn totp_context(user: Uuid) -> Vec<u8> {
 }
 
 impl AuthService {
-    /// The service for `config`, sealing TOTP secrets under a key derived from `root_key`.
+    /// The service for `config` and the `settings` in force (lockout, session
+    /// lifetimes), sealing TOTP secrets under a key derived from `root_key`.
     pub fn new(
         config: &Config,
         store: Store,
         audit: AuditLog,
         clock: Arc<dyn Clock>,
+        settings: Arc<LiveSettings>,
         root_key: &[u8; 32],
     ) -> Result<Self, AuthError> {
         Ok(Self {
@@ -251,16 +253,7 @@ impl AuthService {
             audit,
             clock,
             cost: HashCost::default(),
-            lockout: LockoutPolicy {
-                threshold: config.lockout.threshold,
-                duration_secs: i64::try_from(config.lockout.duration.as_secs()).unwrap_or(i64::MAX),
-            },
-            limits: SessionLimits {
-                idle_secs: i64::try_from(config.session.idle_timeout.as_secs()).unwrap_or(i64::MAX),
-                absolute_secs: i64::try_from(config.session.absolute_timeout.as_secs())
-                    .unwrap_or(i64::MAX),
-                step_up_secs: STEP_UP_SECS,
-            },
+            settings,
             totp_key: SealingKey::derive(root_key, "custos totp-secrets v1")
                 .map_err(|_| AuthError::Crypto)?,
             passkeys: None,
@@ -284,9 +277,23 @@ impl AuthService {
         }
     }
 
-    /// Session limits in force.
+    /// Session limits in force (they change with the settings).
     pub fn limits(&self) -> SessionLimits {
-        self.limits
+        let session = self.settings.get().session;
+        SessionLimits {
+            idle_secs: i64::try_from(session.idle_timeout.as_secs()).unwrap_or(i64::MAX),
+            absolute_secs: i64::try_from(session.absolute_timeout.as_secs()).unwrap_or(i64::MAX),
+            step_up_secs: STEP_UP_SECS,
+        }
+    }
+
+    /// The account lockout in force (it changes with the settings).
+    pub(crate) fn lockout(&self) -> LockoutPolicy {
+        let lockout = self.settings.get().lockout;
+        LockoutPolicy {
+            threshold: lockout.threshold,
+            duration_secs: i64::try_from(lockout.duration.as_secs()).unwrap_or(i64::MAX),
+        }
     }
 
     fn now(&self) -> i64 {
@@ -456,7 +463,7 @@ impl AuthService {
             failures: user.failed_attempts,
             locked_until: user.locked_until,
         };
-        if self.lockout.is_locked(state, now) {
+        if self.lockout().is_locked(state, now) {
             // The right password does not open a locked account.
             self.refuse_password(actor, "account_locked").await?;
             return Err(AuthError::Locked {
@@ -532,7 +539,7 @@ impl AuthService {
         actor: Actor,
         status: &str,
     ) -> Result<(), AuthError> {
-        let outcome = self.lockout.record_failure(state, self.now());
+        let outcome = self.lockout().record_failure(state, self.now());
         self.store
             .set_sign_in_failures(user.id, outcome.state.failures, outcome.state.locked_until)
             .await?;
@@ -616,7 +623,7 @@ impl AuthService {
             failures: user.failed_attempts,
             locked_until: user.locked_until,
         };
-        if user.disabled_at.is_some() || self.lockout.is_locked(state, now) {
+        if user.disabled_at.is_some() || self.lockout().is_locked(state, now) {
             self.audit
                 .record(events::mfa_attempt(
                     self.now_ms(),
@@ -670,7 +677,7 @@ impl AuthService {
                 .await;
             return Err(e.into());
         }
-        let expires_at = self.limits.expires_at(times(&session));
+        let expires_at = self.limits().expires_at(times(&session));
         Ok(NewSession {
             token,
             session,
@@ -757,7 +764,7 @@ impl AuthService {
     /// Whether the caller passed MFA recently enough for a sensitive action.
     pub fn mfa_fresh(&self, principal: &Principal) -> bool {
         match principal {
-            Principal::Person(p) => self.limits.step_up_fresh(times(&p.session), self.now()),
+            Principal::Person(p) => self.limits().step_up_fresh(times(&p.session), self.now()),
             Principal::Service(_) => false,
         }
     }
@@ -970,7 +977,7 @@ impl AuthService {
                     .await?;
                 return Err(AuthError::NetworkNotAllowed);
             }
-            let reason = match self.limits.state(times(&session), now) {
+            let reason = match self.limits().state(times(&session), now) {
                 SessionState::Active => None,
                 SessionState::IdleExpired => Some("idle_timeout"),
                 SessionState::AbsoluteExpired => Some("absolute_timeout"),
@@ -998,7 +1005,7 @@ impl AuthService {
                 .map_err(|_| AuthError::Unauthenticated)?;
             let mut touched = session;
             touched.last_seen = touched.last_seen.max(now);
-            let expires_at = self.limits.expires_at(times(&touched));
+            let expires_at = self.limits().expires_at(times(&touched));
             return Ok(Principal::Person(Box::new(PersonPrincipal {
                 role,
                 user,

@@ -56,7 +56,7 @@ impl AuthService {
             failures: user.failed_attempts,
             locked_until: user.locked_until,
         };
-        if self.lockout.is_locked(state, self.now()) {
+        if self.lockout().is_locked(state, self.now()) {
             return Err(AuthError::Locked {
                 until: user.locked_until.unwrap_or_default(),
             });

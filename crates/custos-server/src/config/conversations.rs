@@ -74,22 +74,36 @@ pub(super) fn validate_conversations(
     problems: &mut Vec<String>,
 ) -> ConversationsConfig {
     let keep_raw = section.keep_raw.unwrap_or_default();
-    for channel in &keep_raw {
+    check_keep_raw(&keep_raw, problems);
+    let idle = section.idle_close_secs.unwrap_or(7_200);
+    check_idle_close(idle, problems);
+    ConversationsConfig {
+        keep_raw,
+        idle_close: Duration::from_secs(idle),
+    }
+}
+
+/// The channels whose raw copies are kept: voice, chat or email, each once.
+pub(crate) fn check_keep_raw(keep_raw: &[String], problems: &mut Vec<String>) {
+    for (i, channel) in keep_raw.iter().enumerate() {
         if !CHANNELS.contains(&channel.as_str()) {
             problems.push(format!(
                 "conversations.keep_raw: `{channel}` is not voice, chat or email"
             ));
+        } else if keep_raw[..i].contains(channel) {
+            problems.push(format!(
+                "conversations.keep_raw: `{channel}` is named twice"
+            ));
         }
     }
-    let idle = section.idle_close_secs.unwrap_or(7_200);
-    if !(60..=7 * 86_400).contains(&idle) {
+}
+
+/// Idle interactions close after a minute to a week.
+pub(crate) fn check_idle_close(idle_secs: u64, problems: &mut Vec<String>) {
+    if !(60..=7 * 86_400).contains(&idle_secs) {
         problems.push(
             "conversations.idle_close_secs: must be between 60 and 604800 (a week)".to_owned(),
         );
-    }
-    ConversationsConfig {
-        keep_raw,
-        idle_close: Duration::from_secs(idle),
     }
 }
 

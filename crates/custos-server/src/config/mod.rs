@@ -15,12 +15,14 @@ use std::path::{Path, PathBuf};
 pub use conversations::{
     ConversationsConfig, KNOWN_QUESTIONS, VerificationConfig, WebhookSecret, WebhookUrl,
 };
+pub(crate) use conversations::{check_idle_close, check_keep_raw};
 pub use file::FileConfig;
 pub use runtime::{
     AuditConfig, ComplianceProfile, Config, ForwardConfig, HttpSinkConfig, LockoutPolicy,
     LogFormat, NetworkRules, NotifyConfig, RootSource, SessionPolicy, SmtpUrl, SyslogSinkConfig,
     TlsSource, VaultConfig,
 };
+pub(crate) use runtime::{check_audit_retention, check_lockout, check_session};
 use thiserror::Error;
 
 /// Flags of the command line that take precedence over file and environment.

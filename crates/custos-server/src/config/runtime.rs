@@ -415,6 +415,65 @@ fn describe_networks(rules: &NetworkRules) -> String {
 }
 
 /// Defaults, per CONTRACT.md.
+/// The rules for session lifetimes, shared by the file and the settings page.
+pub(crate) fn check_session(idle: u64, absolute: u64, pci: bool, problems: &mut Vec<String>) {
+    if idle == 0 {
+        problems.push("session.idle_timeout_secs: must be at least 1".to_owned());
+    }
+    if pci && idle > PCI_MAX_IDLE_SECS {
+        problems.push(format!(
+            "session.idle_timeout_secs: {idle} exceeds {PCI_MAX_IDLE_SECS}, the PCI DSS 8.2.8 limit \
+             (set compliance.profile = \"custom\" only outside PCI scope)"
+        ));
+    }
+    if absolute < idle {
+        problems.push(
+            "session.absolute_timeout_secs: must not be shorter than session.idle_timeout_secs"
+                .to_owned(),
+        );
+    }
+    if absolute > 7 * 86_400 {
+        problems.push("session.absolute_timeout_secs: must be at most 604800 (7 days)".to_owned());
+    }
+}
+
+/// The rules for the account lockout, shared by the file and the settings page.
+pub(crate) fn check_lockout(
+    threshold: u32,
+    lockout_secs: u64,
+    pci: bool,
+    problems: &mut Vec<String>,
+) {
+    if threshold == 0 {
+        problems.push("auth.lockout_threshold: must be at least 1".to_owned());
+    }
+    if pci && threshold > PCI_MAX_LOCKOUT_THRESHOLD {
+        problems.push(format!(
+            "auth.lockout_threshold: {threshold} exceeds {PCI_MAX_LOCKOUT_THRESHOLD}, the PCI DSS 8.3.4 limit"
+        ));
+    }
+    if pci && lockout_secs < PCI_MIN_LOCKOUT_SECS {
+        problems.push(format!(
+            "auth.lockout_secs: {lockout_secs} is below {PCI_MIN_LOCKOUT_SECS}, the PCI DSS 8.3.4 minimum"
+        ));
+    }
+    if lockout_secs == 0 {
+        problems.push("auth.lockout_secs: must be at least 1".to_owned());
+    }
+}
+
+/// The rules for the audit trail's retention, shared by the file and the settings page.
+pub(crate) fn check_audit_retention(retention_days: u64, pci: bool, problems: &mut Vec<String>) {
+    if pci && retention_days < PCI_MIN_AUDIT_RETENTION_DAYS {
+        problems.push(format!(
+            "audit.retention_days: {retention_days} is below {PCI_MIN_AUDIT_RETENTION_DAYS}, the PCI DSS 10.5.1 minimum"
+        ));
+    }
+    if retention_days == 0 {
+        problems.push("audit.retention_days: must be at least 1".to_owned());
+    }
+}
+
 const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
 const DEFAULT_DATA_DIR: &str = "custos-data";
 const DEFAULT_IDLE_SECS: u64 = 900;
@@ -545,46 +604,14 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
         .session
         .absolute_timeout_secs
         .unwrap_or(DEFAULT_ABSOLUTE_SECS);
-    if idle == 0 {
-        problems.push("session.idle_timeout_secs: must be at least 1".to_owned());
-    }
-    if pci && idle > PCI_MAX_IDLE_SECS {
-        problems.push(format!(
-            "session.idle_timeout_secs: {idle} exceeds {PCI_MAX_IDLE_SECS}, the PCI DSS 8.2.8 limit \
-             (set compliance.profile = \"custom\" only outside PCI scope)"
-        ));
-    }
-    if absolute < idle {
-        problems.push(
-            "session.absolute_timeout_secs: must not be shorter than session.idle_timeout_secs"
-                .to_owned(),
-        );
-    }
-    if absolute > 7 * 86_400 {
-        problems.push("session.absolute_timeout_secs: must be at most 604800 (7 days)".to_owned());
-    }
+    check_session(idle, absolute, pci, &mut problems);
 
     let threshold = file
         .auth
         .lockout_threshold
         .unwrap_or(DEFAULT_LOCKOUT_THRESHOLD);
     let lockout_secs = file.auth.lockout_secs.unwrap_or(DEFAULT_LOCKOUT_SECS);
-    if threshold == 0 {
-        problems.push("auth.lockout_threshold: must be at least 1".to_owned());
-    }
-    if pci && threshold > PCI_MAX_LOCKOUT_THRESHOLD {
-        problems.push(format!(
-            "auth.lockout_threshold: {threshold} exceeds {PCI_MAX_LOCKOUT_THRESHOLD}, the PCI DSS 8.3.4 limit"
-        ));
-    }
-    if pci && lockout_secs < PCI_MIN_LOCKOUT_SECS {
-        problems.push(format!(
-            "auth.lockout_secs: {lockout_secs} is below {PCI_MIN_LOCKOUT_SECS}, the PCI DSS 8.3.4 minimum"
-        ));
-    }
-    if lockout_secs == 0 {
-        problems.push("auth.lockout_secs: must be at least 1".to_owned());
-    }
+    check_lockout(threshold, lockout_secs, pci, &mut problems);
 
     let mut device_required_roles = Vec::new();
     for role_name in file.auth.device_required_roles.take().unwrap_or_default() {
@@ -705,14 +732,7 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
         .audit
         .retention_days
         .unwrap_or(PCI_MIN_AUDIT_RETENTION_DAYS);
-    if pci && retention_days < PCI_MIN_AUDIT_RETENTION_DAYS {
-        problems.push(format!(
-            "audit.retention_days: {retention_days} is below {PCI_MIN_AUDIT_RETENTION_DAYS}, the PCI DSS 10.5.1 minimum"
-        ));
-    }
-    if retention_days == 0 {
-        problems.push("audit.retention_days: must be at least 1".to_owned());
-    }
+    check_audit_retention(retention_days, pci, &mut problems);
 
     let forward = validate_forwarding(&mut file.audit, &mut problems);
     let vault = validate_vault(file.vault, &mut problems);

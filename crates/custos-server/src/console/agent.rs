@@ -109,15 +109,11 @@ async fn reassign_choices(
     let Ok(Some(record)) = state.store().interaction(interaction.id).await else {
         return Vec::new();
     };
-    let may = state
-        .authz()
-        .authorize(
-            &viewer.caller.principal,
-            Action::OpenInteraction,
-            &crate::http::interactions::resource(state, &record),
-            true,
-        )
-        .allowed;
+    let may = viewer.may(
+        state,
+        Action::OpenInteraction,
+        &crate::http::interactions::resource(state, &record),
+    );
     if !may || interaction.status != "open" {
         return Vec::new();
     }

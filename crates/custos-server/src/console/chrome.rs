@@ -82,7 +82,7 @@ impl Chrome {
         Self {
             username,
             role: role.as_str(),
-            idle_secs: state.config().session.idle_timeout.as_secs(),
+            idle_secs: state.settings().get().session.idle_timeout.as_secs(),
             nav: pages_of(role)
                 .iter()
                 .map(|&(href, label)| NavItem {

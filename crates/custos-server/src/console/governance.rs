@@ -42,15 +42,7 @@ struct PoliciesPage {
 /// `GET /console/policies`: the schema and every policy, shipped and added.
 pub(crate) async fn policies(State(state): State<AppState>, viewer: Viewer) -> Response {
     let chrome = viewer.chrome(&state, "/console/policies");
-    let can_add = state
-        .authz()
-        .authorize(
-            &viewer.caller.principal,
-            Action::WritePolicies,
-            &Resource::PolicyStore,
-            true,
-        )
-        .allowed;
+    let can_add = viewer.may(&state, Action::WritePolicies, &Resource::PolicyStore);
     match crate::http::policies::list(State(state), viewer.caller).await {
         Ok(policies) => render(&PoliciesPage {
             chrome,

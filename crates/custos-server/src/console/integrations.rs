@@ -39,20 +39,9 @@ struct IntegrationsPage {
 /// `GET /console/integrations`.
 pub(crate) async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
     let chrome = viewer.chrome(&state, "/console/integrations");
-    let may = |action| {
-        state
-            .authz()
-            .authorize(
-                &viewer.caller.principal,
-                action,
-                &Resource::Integrations,
-                true,
-            )
-            .allowed
-    };
     let (can_create, can_revoke) = (
-        may(Action::CreateServiceToken),
-        may(Action::RevokeServiceToken),
+        viewer.may(&state, Action::CreateServiceToken, &Resource::Integrations),
+        viewer.may(&state, Action::RevokeServiceToken, &Resource::Integrations),
     );
     let tokens = match crate::http::service_tokens::list(State(state.clone()), viewer.caller).await
     {

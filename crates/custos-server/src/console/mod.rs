@@ -73,6 +73,21 @@ impl Viewer {
     pub fn chrome(&self, state: &AppState, current: &'static str) -> Chrome {
         Chrome::new(state, &self.caller.principal, current)
     }
+
+    /// Whether the policies let this person do `action` on `resource` once they
+    /// have passed a second factor: whether to show the button for it (the API
+    /// still decides, and asks for the step-up when it is due).
+    pub fn may(
+        &self,
+        state: &AppState,
+        action: crate::authz::Action,
+        resource: &crate::authz::Resource,
+    ) -> bool {
+        state
+            .authz()
+            .authorize(&self.caller.principal, action, resource, true)
+            .allowed
+    }
 }
 
 impl FromRequestParts<AppState> for Viewer {

@@ -230,15 +230,7 @@ pub(crate) async fn alert(
     Path(id): Path<String>,
 ) -> Response {
     let chrome = viewer.chrome(&state, "/console/alerts");
-    let can_manage = state
-        .authz()
-        .authorize(
-            &viewer.caller.principal,
-            Action::ManageAlerts,
-            &Resource::Alerts,
-            true,
-        )
-        .allowed;
+    let can_manage = viewer.may(&state, Action::ManageAlerts, &Resource::Alerts);
     match crate::http::alerts::read(State(state), viewer.caller, Path(id)).await {
         Ok(detail) => {
             let detail = detail.0;
@@ -295,43 +287,25 @@ pub(crate) async fn people(State(state): State<AppState>, viewer: Viewer) -> Res
         .into_iter()
         .map(|entry| {
             let manageable = users.get(&entry.username).is_some_and(|user| {
-                // Step-up is asked for when the action is taken, so a stale
-                // factor does not hide the buttons.
-                state
-                    .authz()
-                    .authorize(
-                        &viewer.caller.principal,
-                        Action::ManageAccount,
-                        &Resource::Account(user.clone()),
-                        true,
-                    )
-                    .allowed
+                viewer.may(
+                    &state,
+                    Action::ManageAccount,
+                    &Resource::Account(user.clone()),
+                )
             });
             PersonRow { entry, manageable }
         })
         .collect();
-    let can_sign_off = state
-        .authz()
-        .authorize(
-            &viewer.caller.principal,
-            Action::SignOffAccessReview,
-            &Resource::AccessReview,
-            true,
-        )
-        .allowed;
-    let can_invite = state
-        .authz()
-        .authorize(
-            &viewer.caller.principal,
-            Action::InviteAccount,
-            &Resource::Account(crate::http::invitations::account_to_be(
-                "someone",
-                custos_auth::role::Role::Agent,
-                None,
-            )),
-            true,
-        )
-        .allowed;
+    let can_sign_off = viewer.may(&state, Action::SignOffAccessReview, &Resource::AccessReview);
+    let can_invite = viewer.may(
+        &state,
+        Action::InviteAccount,
+        &Resource::Account(crate::http::invitations::account_to_be(
+            "someone",
+            custos_auth::role::Role::Agent,
+            None,
+        )),
+    );
     render(&PeoplePage {
         chrome,
         report,
@@ -383,18 +357,7 @@ pub(crate) async fn person(
         Ok(user) => user,
         Err(e) => return error_page(&crate::http::auth::auth_error(e)),
     };
-    // With a fresh factor assumed: the action itself asks for a step-up if needed.
-    let may = |action| {
-        state
-            .authz()
-            .authorize(
-                &viewer.caller.principal,
-                action,
-                &Resource::Account(user.clone()),
-                true,
-            )
-            .allowed
-    };
+    let may = |action| viewer.may(&state, action, &Resource::Account(user.clone()));
     let assignable_roles = if may(Action::ChangeRole) {
         custos_auth::role::Role::ALL
             .into_iter()

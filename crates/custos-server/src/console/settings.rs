@@ -1,19 +1,23 @@
-//! The settings page: how Custos is set up to protect data, read from the running
-//! configuration and the masking table itself (so the page cannot drift from what
-//! the server does). Settings change in the configuration file, which
-//! `custos config check` validates; this page only shows them.
+//! The settings page: sessions, lockout, retention and masking as in force, each
+//! with the configuration file's value and who changed it. Administrators change
+//! them here (the page script sends `PATCH /api/v1/settings`, after a step-up);
+//! others read them. Reveal reasons and key-encryption keys are shown from the
+//! configuration and the keyring (they change in the file and with
+//! `custos keys rotate`).
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use custos_store::VaultStore as _;
+use serde_json::Value;
 
 use super::{Chrome, Viewer, error_page, render};
 use crate::authz::{Action, Resource};
 use crate::http::error::ApiError;
 use crate::http::rfc3339;
-use crate::state::AppState;
+use crate::http::settings::SettingView;
+use crate::settings::SettingName;
 use crate::vault::fields::{Field, parse_value};
-use crate::vault::masking::{Audience, mask};
+use crate::vault::masking::{Audience, MaskStyle};
 
 /// Made-up example values, one per field, shown masked.
 const EXAMPLES: &[(Field, &str)] = &[
@@ -24,30 +28,43 @@ const EXAMPLES: &[(Field, &str)] = &[
     (Field::Ssn, "123-45-6789"),
     (Field::Address, "12 Main St, Springfield, IL 62704"),
     (Field::AccountNumber, "000123456789"),
+    (Field::CardNumber, "4111111111111111"),
+    (Field::CardExpiry, "09/29"),
 ];
 
-/// One row of the masking table.
-struct MaskRow {
-    field: &'static str,
-    servicing: String,
-    integration: String,
-    investigation: String,
+/// A setting as the page shows it.
+struct Row {
+    name: String,
+    label: String,
+    /// The value in force, as typed in the form.
+    value: String,
+    /// The file's value, as shown.
+    file_value: String,
+    /// "changed by root at …", if it differs from the file.
+    changed: Option<String>,
 }
 
-fn masking_table() -> Vec<MaskRow> {
-    EXAMPLES
-        .iter()
-        .filter_map(|&(field, raw)| {
-            let value = parse_value(field, raw).ok()?;
-            let shown = |audience| mask(field, &value.value, audience);
-            Some(MaskRow {
-                field: field.as_str(),
-                servicing: shown(Audience::Servicing),
-                integration: shown(Audience::Integration),
-                investigation: shown(Audience::Investigation),
-            })
-        })
-        .collect()
+/// One cell of the masking table.
+struct MaskCell {
+    name: String,
+    audience_label: &'static str,
+    style: &'static str,
+    /// (style, label) for the select.
+    choices: Vec<(&'static str, &'static str)>,
+    example: String,
+    changed: Option<String>,
+}
+
+/// One field's row of the masking table.
+struct MaskRow {
+    field: &'static str,
+    cells: Vec<MaskCell>,
+}
+
+/// A channel whose raw copy may be kept.
+struct Channel {
+    name: &'static str,
+    kept: bool,
 }
 
 /// A key-encryption key's version and creation time.
@@ -60,31 +77,109 @@ struct KeyRow {
 #[template(path = "console/settings.html")]
 struct SettingsPage {
     chrome: Chrome,
+    can_change: bool,
+    saved: bool,
+    profile: &'static str,
+    sessions: Vec<Row>,
+    retention: Vec<Row>,
+    keep_raw: Row,
+    channels: Vec<Channel>,
     masking: Vec<MaskRow>,
-    idle_secs: u64,
-    absolute_secs: u64,
-    lockout_threshold: u32,
-    lockout_secs: u64,
-    audit_retention_days: u64,
-    idle_close_secs: u64,
-    keep_raw: Vec<String>,
     reveal_reasons: Vec<String>,
     keys: Vec<KeyRow>,
 }
 
-/// `GET /console/settings`: for those who may read the policies in force.
-pub(crate) async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
-    if let Err(e) = crate::http::authorize(
-        &state,
-        &viewer.caller,
-        Action::ReadPolicies,
-        &Resource::PolicyStore,
-        "settings",
-    )
-    .await
-    {
-        return error_page(&e);
+/// `?saved=1` after the page script saved a change.
+#[derive(serde::Deserialize)]
+pub(crate) struct SettingsQuery {
+    #[serde(default)]
+    saved: Option<u8>,
+}
+
+fn shown(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.is_empty() => "none".to_owned(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
     }
+}
+
+fn changed(view: &SettingView) -> Option<String> {
+    Some(format!(
+        "changed by {} at {}",
+        view.changed_by.as_deref()?,
+        view.changed_at.as_deref()?
+    ))
+}
+
+fn row(view: &SettingView) -> Row {
+    Row {
+        name: view.name.clone(),
+        label: view.label.clone(),
+        value: shown(&view.value),
+        file_value: shown(&view.file_value),
+        changed: changed(view),
+    }
+}
+
+fn masking_table(state: &crate::state::AppState, views: &[SettingView]) -> Vec<MaskRow> {
+    let in_force = state.settings().get();
+    EXAMPLES
+        .iter()
+        .map(|&(field, raw)| MaskRow {
+            field: field.as_str(),
+            cells: Audience::ALL
+                .into_iter()
+                .map(|audience| {
+                    let name = SettingName::Masking(field, audience).to_string();
+                    let style = in_force.masking.style(field, audience);
+                    let example = match field {
+                        Field::CardNumber => {
+                            let last4 = &raw[raw.len() - 4..];
+                            if in_force.masking.shows_bin(audience) {
+                                format!("{} … {last4}", &raw[..6])
+                            } else {
+                                format!("… {last4}")
+                            }
+                        }
+                        Field::CardExpiry => in_force.masking.mask(field, raw, audience),
+                        _ => parse_value(field, raw)
+                            .map(|v| in_force.masking.mask(field, &v.value, audience))
+                            .unwrap_or_default(),
+                    };
+                    MaskCell {
+                        changed: views.iter().find(|v| v.name == name).and_then(changed),
+                        name,
+                        audience_label: audience.label(),
+                        style: style.as_str(),
+                        choices: MaskStyle::choices(field)
+                            .iter()
+                            .map(|s| (s.as_str(), s.label()))
+                            .collect(),
+                        example,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// `GET /console/settings`: for those who may read the settings.
+pub(crate) async fn page(
+    State(state): State<crate::state::AppState>,
+    Query(query): Query<SettingsQuery>,
+    viewer: Viewer,
+) -> Response {
+    let view = match crate::http::settings::show(State(state.clone()), viewer.caller.clone()).await
+    {
+        Ok(view) => view.0,
+        Err(e) => return error_page(&e),
+    };
     let keys = match state.store().vault_keks().await {
         Ok(keks) => keks
             .into_iter()
@@ -95,17 +190,42 @@ pub(crate) async fn page(State(state): State<AppState>, viewer: Viewer) -> Respo
             .collect(),
         Err(e) => return error_page(&ApiError::unavailable(&e)),
     };
-    let config = state.config();
+    let rows_of = |names: &[SettingName]| -> Vec<Row> {
+        names
+            .iter()
+            .filter_map(|name| {
+                let name = name.to_string();
+                view.settings.iter().find(|v| v.name == name).map(row)
+            })
+            .collect()
+    };
+    let Some(keep_raw) = rows_of(&[SettingName::KeepRaw]).pop() else {
+        return error_page(&ApiError::from_status(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        ));
+    };
+    let kept = state.settings().get().keep_raw.clone();
     render(&SettingsPage {
         chrome: viewer.chrome(&state, "/console/settings"),
-        masking: masking_table(),
-        idle_secs: config.session.idle_timeout.as_secs(),
-        absolute_secs: config.session.absolute_timeout.as_secs(),
-        lockout_threshold: config.lockout.threshold,
-        lockout_secs: config.lockout.duration.as_secs(),
-        audit_retention_days: config.audit.retention_days,
-        idle_close_secs: config.conversations.idle_close.as_secs(),
-        keep_raw: config.conversations.keep_raw.clone(),
+        can_change: viewer.may(&state, Action::WriteSettings, &Resource::Settings),
+        saved: query.saved == Some(1),
+        profile: view.profile,
+        sessions: rows_of(&[
+            SettingName::IdleTimeout,
+            SettingName::AbsoluteTimeout,
+            SettingName::LockoutThreshold,
+            SettingName::LockoutDuration,
+        ]),
+        retention: rows_of(&[SettingName::AuditRetentionDays, SettingName::IdleClose]),
+        keep_raw,
+        channels: ["voice", "chat", "email"]
+            .into_iter()
+            .map(|name| Channel {
+                name,
+                kept: kept.iter().any(|k| k == name),
+            })
+            .collect(),
+        masking: masking_table(&state, &view.settings),
         reveal_reasons: state.vault().reveal_reasons().to_vec(),
         keys,
     })

@@ -164,8 +164,8 @@ fn add_counts(
 
 fn channel_keeps_raw(state: &AppState, interaction: &InteractionRecord) -> bool {
     state
-        .config()
-        .conversations
+        .settings()
+        .get()
         .keep_raw
         .contains(&interaction.channel)
 }

@@ -11,7 +11,7 @@ use crate::state::AppState;
 
 /// Whether `interaction` is open now: not closed and not idle past the limit.
 pub fn is_open(state: &AppState, interaction: &InteractionRecord) -> bool {
-    let idle = i64::try_from(state.config().conversations.idle_close.as_secs()).unwrap_or(i64::MAX);
+    let idle = i64::try_from(state.settings().get().idle_close.as_secs()).unwrap_or(i64::MAX);
     interaction.closed_at.is_none()
         && interaction.last_activity_at.saturating_add(idle) > state.clock().unix_now().0
 }
@@ -19,7 +19,7 @@ pub fn is_open(state: &AppState, interaction: &InteractionRecord) -> bool {
 /// Closes every interaction idle past the limit; each closing is audited.
 pub async fn close_idle(state: &AppState) -> Result<usize, crate::conversation::ConversationError> {
     let now = state.clock().unix_now().0;
-    let idle = i64::try_from(state.config().conversations.idle_close.as_secs()).unwrap_or(i64::MAX);
+    let idle = i64::try_from(state.settings().get().idle_close.as_secs()).unwrap_or(i64::MAX);
     let closed = state
         .store()
         .close_idle_interactions(now.saturating_sub(idle), now, "system:idle")

@@ -108,7 +108,8 @@ async fn carry_out(
         Response::LockAccount => match account().await {
             Some(user) => {
                 let until = state.clock().unix_now().0.saturating_add(
-                    i64::try_from(state.config().lockout.duration.as_secs()).unwrap_or(1800),
+                    i64::try_from(state.settings().get().lockout.duration.as_secs())
+                        .unwrap_or(1800),
                 );
                 state
                     .auth()

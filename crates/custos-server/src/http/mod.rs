@@ -22,6 +22,7 @@ pub mod recovery_codes;
 pub mod redact;
 pub mod service_tokens;
 pub mod sessions;
+pub mod settings;
 pub mod setup;
 pub mod users;
 mod vault_body;
@@ -104,6 +105,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(devices::revoke))
         .routes(routes!(service_tokens::list, service_tokens::create))
         .routes(routes!(service_tokens::revoke))
+        .routes(routes!(settings::show, settings::change))
         .split_for_parts()
 }
 

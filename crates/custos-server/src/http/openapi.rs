@@ -27,7 +27,9 @@ use crate::state::AppState;
         (name = "conversations", description = "Messages and transcripts redacted on the way in, muted recordings, \
                                                 customer verification by one-time code or questions"),
         (name = "detection", description = "Alerts raised by the detection rules over the audit stream, \
-                                            their lifecycle and timeline; the rules")
+                                            their lifecycle and timeline; the rules"),
+        (name = "settings", description = "Sessions, lockout, retention and masking, changed at run time \
+                                           within the configuration's limits")
     ),
     components(schemas(crate::http::error::ErrorBody))
 )]

@@ -56,21 +56,22 @@ impl Field {
         }
     }
 
+    /// Every field, the sealed ones first, then the card's.
+    pub const ALL: [Self; 9] = [
+        Self::Name,
+        Self::Email,
+        Self::Phone,
+        Self::DateOfBirth,
+        Self::Ssn,
+        Self::Address,
+        Self::AccountNumber,
+        Self::CardNumber,
+        Self::CardExpiry,
+    ];
+
     /// The field named `name` in the API.
     pub fn parse(name: &str) -> Option<Self> {
-        [
-            Self::Name,
-            Self::Email,
-            Self::Phone,
-            Self::DateOfBirth,
-            Self::Ssn,
-            Self::Address,
-            Self::AccountNumber,
-            Self::CardNumber,
-            Self::CardExpiry,
-        ]
-        .into_iter()
-        .find(|f| f.as_str() == name)
+        Self::ALL.into_iter().find(|f| f.as_str() == name)
     }
 
     /// Fields people can search by, through their blind index.

@@ -1,5 +1,11 @@
-//! Masking: what each audience sees of each field by default. Every rule is in
-//! this one table-driven module, and the table test below is its specification.
+//! Masking: what each audience sees of each field before a reveal. Every rule is
+//! in this one table-driven module, and the table test below is its specification.
+//!
+//! Each field has a short list of [`MaskStyle`]s, from the most shown to the most
+//! hidden; a [`MaskingPolicy`] picks one per field and audience. Administrators
+//! may change the policy at run time (the settings page, `PATCH /api/v1/settings`),
+//! but only to a style in the field's list, so no setting can show more than these
+//! ceilings. The defaults:
 //!
 //! | field          | servicing (agent, supervisor) | integration        | investigation (security officer) |
 //! |----------------|-------------------------------|--------------------|----------------------------------|
@@ -17,7 +23,7 @@
 use super::fields::Field;
 
 /// Who is looking, as far as masking is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Audience {
     /// Agents and supervisors serving the customer.
     Servicing,
@@ -27,33 +33,213 @@ pub enum Audience {
     Investigation,
 }
 
-/// The masked form of `value` (already normalized) of `field` for `audience`.
-pub fn mask(field: Field, value: &str, audience: Audience) -> String {
-    let investigating = audience == Audience::Investigation;
-    match field {
-        Field::Name if investigating => initials(value),
-        Field::Name => value.to_owned(),
-        Field::Email => mask_email(value),
-        Field::Phone => keep_last_digits(value, if investigating { 2 } else { 4 }),
-        Field::DateOfBirth if investigating => "****-**-**".to_owned(),
-        Field::DateOfBirth => format!("{}-**-**", value.get(..4).unwrap_or("****")),
-        Field::Ssn if investigating => "***-**-****".to_owned(),
-        Field::Ssn => format!("***-**-{}", last_chars(value, 4)),
-        Field::Address => mask_address(value, investigating),
-        Field::AccountNumber => format!("****{}", last_chars(value, 4)),
-        Field::CardNumber => format!("****{}", last_chars(value, 4)),
-        Field::CardExpiry => value.to_owned(),
+impl Audience {
+    /// Every audience, in the order of the settings page's columns.
+    pub const ALL: [Self; 3] = [Self::Servicing, Self::Integration, Self::Investigation];
+
+    /// The audience's name in settings (`masking.<field>.<audience>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Servicing => "servicing",
+            Self::Integration => "integration",
+            Self::Investigation => "investigation",
+        }
+    }
+
+    /// Who the audience is, in plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Servicing => "Agents and supervisors",
+            Self::Integration => "Integrations",
+            Self::Investigation => "Security officers",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Self::Servicing => 0,
+            Self::Integration => 1,
+            Self::Investigation => 2,
+        }
     }
 }
 
-/// Whether `audience` sees a card's BIN (issuer digits).
-pub fn shows_bin(audience: Audience) -> bool {
-    audience == Audience::Integration
+/// How much of a value an audience sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaskStyle {
+    /// The value as is (names, a card's expiry).
+    Full,
+    /// A name's initials.
+    Initials,
+    /// An email's first letter and domain: `j***@example.com`.
+    FirstLetterAndDomain,
+    /// An email's domain only: `***@example.com`.
+    DomainOnly,
+    /// The last four digits or characters.
+    LastFour,
+    /// The last two digits.
+    LastTwo,
+    /// A date's year.
+    Year,
+    /// An address's city and the first half of its postcode.
+    CityAndPostcodeArea,
+    /// An address's city.
+    City,
+    /// A card's BIN (issuer digits) besides its last four.
+    BinAndLastFour,
+    /// Nothing.
+    Hidden,
 }
 
-/// Whether `audience` sees a card's expiry.
-pub fn shows_expiry(audience: Audience) -> bool {
-    audience != Audience::Investigation
+impl MaskStyle {
+    /// The style's name in settings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Initials => "initials",
+            Self::FirstLetterAndDomain => "first_letter_and_domain",
+            Self::DomainOnly => "domain_only",
+            Self::LastFour => "last_four",
+            Self::LastTwo => "last_two",
+            Self::Year => "year",
+            Self::CityAndPostcodeArea => "city_and_postcode_area",
+            Self::City => "city",
+            Self::BinAndLastFour => "bin_and_last_four",
+            Self::Hidden => "hidden",
+        }
+    }
+
+    /// The style in plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Full => "shown in full",
+            Self::Initials => "initials",
+            Self::FirstLetterAndDomain => "first letter and domain",
+            Self::DomainOnly => "domain only",
+            Self::LastFour => "last four",
+            Self::LastTwo => "last two",
+            Self::Year => "year only",
+            Self::CityAndPostcodeArea => "city and postcode area",
+            Self::City => "city only",
+            Self::BinAndLastFour => "BIN and last four",
+            Self::Hidden => "hidden",
+        }
+    }
+
+    /// The styles `field` may have, from the most shown to the most hidden: the
+    /// first is the ceiling no setting can pass.
+    pub fn choices(field: Field) -> &'static [Self] {
+        use MaskStyle::*;
+        match field {
+            Field::Name => &[Full, Initials, Hidden],
+            Field::Email => &[FirstLetterAndDomain, DomainOnly, Hidden],
+            Field::Phone => &[LastFour, LastTwo, Hidden],
+            Field::DateOfBirth => &[Year, Hidden],
+            Field::Ssn => &[LastFour, Hidden],
+            Field::Address => &[CityAndPostcodeArea, City, Hidden],
+            Field::AccountNumber => &[LastFour, LastTwo, Hidden],
+            // The last four identify the card to the customer; never hidden.
+            Field::CardNumber => &[BinAndLastFour, LastFour],
+            Field::CardExpiry => &[Full, Hidden],
+        }
+    }
+
+    /// The style of `field` named `name`, if the field may have it.
+    pub fn parse(field: Field, name: &str) -> Option<Self> {
+        Self::choices(field)
+            .iter()
+            .copied()
+            .find(|s| s.as_str() == name)
+    }
+}
+
+/// The style of each field for each audience.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaskingPolicy {
+    styles: [[MaskStyle; 3]; Field::ALL.len()],
+}
+
+impl Default for MaskingPolicy {
+    fn default() -> Self {
+        use MaskStyle::*;
+        Self {
+            styles: [
+                [Full, Full, Initials],
+                [
+                    FirstLetterAndDomain,
+                    FirstLetterAndDomain,
+                    FirstLetterAndDomain,
+                ],
+                [LastFour, LastFour, LastTwo],
+                [Year, Year, Hidden],
+                [LastFour, LastFour, Hidden],
+                [CityAndPostcodeArea, CityAndPostcodeArea, City],
+                [LastFour, LastFour, LastFour],
+                [LastFour, BinAndLastFour, LastFour],
+                [Full, Full, Hidden],
+            ],
+        }
+    }
+}
+
+fn field_index(field: Field) -> usize {
+    Field::ALL.iter().position(|f| *f == field).unwrap_or(0)
+}
+
+impl MaskingPolicy {
+    /// The style of `field` for `audience`.
+    pub fn style(&self, field: Field, audience: Audience) -> MaskStyle {
+        self.styles[field_index(field)][audience.index()]
+    }
+
+    /// Sets the style of `field` for `audience`; `false` (and no change) if the
+    /// field may not have that style.
+    pub fn set(&mut self, field: Field, audience: Audience, style: MaskStyle) -> bool {
+        if !MaskStyle::choices(field).contains(&style) {
+            return false;
+        }
+        self.styles[field_index(field)][audience.index()] = style;
+        true
+    }
+
+    /// The masked form of `value` (already normalized) of `field` for `audience`.
+    pub fn mask(&self, field: Field, value: &str, audience: Audience) -> String {
+        mask_as(field, value, self.style(field, audience))
+    }
+
+    /// Whether `audience` sees a card's BIN (issuer digits).
+    pub fn shows_bin(&self, audience: Audience) -> bool {
+        self.style(Field::CardNumber, audience) == MaskStyle::BinAndLastFour
+    }
+
+    /// Whether `audience` sees a card's expiry.
+    pub fn shows_expiry(&self, audience: Audience) -> bool {
+        self.style(Field::CardExpiry, audience) == MaskStyle::Full
+    }
+}
+
+/// `value` of `field` in `style` (a style the field may have; others hide it).
+fn mask_as(field: Field, value: &str, style: MaskStyle) -> String {
+    use MaskStyle::*;
+    match (field, style) {
+        (Field::Name | Field::CardExpiry, Full) => value.to_owned(),
+        (Field::Name, Initials) => initials(value),
+        (Field::Email, FirstLetterAndDomain) => mask_email(value, 1),
+        (Field::Email, DomainOnly) => mask_email(value, 0),
+        (Field::Phone, LastFour) => keep_last_digits(value, 4),
+        (Field::Phone, LastTwo) => keep_last_digits(value, 2),
+        (Field::DateOfBirth, Year) => format!("{}-**-**", value.get(..4).unwrap_or("****")),
+        (Field::Ssn, LastFour) => format!("***-**-{}", last_chars(value, 4)),
+        (Field::Ssn, _) => "***-**-****".to_owned(),
+        (Field::DateOfBirth, _) => "****-**-**".to_owned(),
+        (Field::Address, CityAndPostcodeArea) => mask_address(value, false),
+        (Field::Address, City) => mask_address(value, true),
+        (Field::AccountNumber | Field::CardNumber, LastFour | BinAndLastFour) => {
+            format!("****{}", last_chars(value, 4))
+        }
+        (Field::AccountNumber, LastTwo) => format!("****{}", last_chars(value, 2)),
+        _ => "***".to_owned(),
+    }
 }
 
 fn last_chars(value: &str, n: usize) -> String {
@@ -69,10 +255,11 @@ fn initials(name: &str) -> String {
         .join(" ")
 }
 
-fn mask_email(email: &str) -> String {
+/// The local part reduced to its first `keep` letters and `***`; the domain stays.
+fn mask_email(email: &str, keep: usize) -> String {
     match email.rsplit_once('@') {
         Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
+            let first: String = local.chars().take(keep).collect();
             format!("{first}***@{domain}")
         }
         None => "***".to_owned(),
@@ -179,21 +366,95 @@ mod tests {
             ),
             (Field::CardNumber, "4111111111111111", S, "****1111"),
         ];
+        let policy = MaskingPolicy::default();
         for (field, value, audience, want) in table {
             assert_eq!(
-                mask(*field, value, *audience),
+                policy.mask(*field, value, *audience),
                 *want,
                 "{field:?} for {audience:?}"
             );
         }
-        assert!(shows_bin(I) && !shows_bin(S) && !shows_bin(X));
-        assert!(shows_expiry(S) && !shows_expiry(X));
+        assert!(policy.shows_bin(I) && !policy.shows_bin(S) && !policy.shows_bin(X));
+        assert!(policy.shows_expiry(S) && !policy.shows_expiry(X));
+    }
+
+    #[test]
+    fn the_other_styles() {
+        use MaskStyle::*;
+        let table: &[(Field, &str, MaskStyle, &str)] = &[
+            (Field::Name, "Jane Q Doe", Hidden, "***"),
+            (
+                Field::Email,
+                "jane.doe@example.com",
+                DomainOnly,
+                "***@example.com",
+            ),
+            (Field::Email, "jane.doe@example.com", Hidden, "***"),
+            (Field::Phone, "+15551234567", Hidden, "***"),
+            (
+                Field::Address,
+                "12 Main St, Springfield, IL 62704",
+                Hidden,
+                "***",
+            ),
+            (Field::AccountNumber, "000123456789", LastTwo, "****89"),
+            (Field::AccountNumber, "000123456789", Hidden, "***"),
+            (Field::CardExpiry, "09/29", Hidden, "***"),
+        ];
+        for (field, value, style, want) in table {
+            let mut policy = MaskingPolicy::default();
+            assert!(policy.set(*field, S, *style), "{field:?} may be {style:?}");
+            assert_eq!(
+                policy.mask(*field, value, S),
+                *want,
+                "{field:?} as {style:?}"
+            );
+            assert_eq!(MaskStyle::parse(*field, style.as_str()), Some(*style));
+        }
+    }
+
+    #[test]
+    fn no_style_passes_a_fields_ceiling() {
+        let mut policy = MaskingPolicy::default();
+        // Outside a field's list: refused, nothing changes.
+        assert!(!policy.set(Field::Ssn, S, MaskStyle::Full));
+        assert!(!policy.set(Field::CardNumber, S, MaskStyle::Full));
+        assert!(!policy.set(Field::DateOfBirth, S, MaskStyle::Full));
+        assert_eq!(policy, MaskingPolicy::default());
+        assert_eq!(MaskStyle::parse(Field::Ssn, "full"), None);
+        // Every allowed style of every field keeps within PCI DSS 3.4.1 for cards
+        // and never shows more than four digits of a number.
+        for field in Field::ALL {
+            let numbers = [
+                Field::Phone,
+                Field::Ssn,
+                Field::AccountNumber,
+                Field::CardNumber,
+            ];
+            for style in MaskStyle::choices(field)
+                .iter()
+                .filter(|_| numbers.contains(&field))
+            {
+                let shown = mask_as(field, "4111111111111111", *style);
+                assert!(
+                    shown.chars().filter(char::is_ascii_digit).count() <= 4,
+                    "{field:?} {style:?}: {shown}"
+                );
+            }
+            // The default is one of the field's choices.
+            for audience in Audience::ALL {
+                assert!(
+                    MaskStyle::choices(field)
+                        .contains(&MaskingPolicy::default().style(field, audience))
+                );
+            }
+        }
     }
 
     #[test]
     fn masks_never_show_more_than_the_last_four_digits() {
         for value in ["+15551234567", "5551234567", "+44 20 7946 0958"] {
-            let masked = mask(Field::Phone, value, S);
+            let masked = MaskingPolicy::default().mask(Field::Phone, value, S);
             assert_eq!(
                 masked.chars().filter(char::is_ascii_digit).count(),
                 4,

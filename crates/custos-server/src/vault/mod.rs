@@ -162,6 +162,7 @@ pub struct VaultService {
     reasons: Vec<String>,
     limiter: RevealLimiter,
     redactor: custos_redact::Redactor,
+    settings: Arc<crate::settings::LiveSettings>,
 }
 
 /// Binds a card's expiry to its token.
@@ -191,6 +192,7 @@ impl VaultService {
         clock: Arc<dyn Clock>,
         keyring: Keyring,
         redactor: custos_redact::Redactor,
+        settings: Arc<crate::settings::LiveSettings>,
         config: &VaultConfig,
     ) -> Self {
         Self {
@@ -201,6 +203,7 @@ impl VaultService {
             reasons: config.reveal_reasons.clone(),
             limiter: RevealLimiter::new(config.reveal_limit_per_hour, 3_600_000),
             redactor,
+            settings,
         }
     }
 
@@ -292,7 +295,7 @@ impl VaultService {
         let masked = new
             .cards
             .iter()
-            .map(|c| mask_card(c, None, Audience::Integration))
+            .map(|c| mask_card(&self.settings.get().masking, c, None, Audience::Integration))
             .collect();
         Ok((id, masked))
     }
@@ -391,6 +394,8 @@ impl VaultService {
     ) -> Result<MaskedCustomer, VaultError> {
         let customer = &loaded.stored.customer;
         let key = self.data_key(customer).await?;
+        let settings = self.settings.get();
+        let policy = &settings.masking;
         let mut masked = Vec::with_capacity(loaded.stored.fields.len());
         for (name, sealed) in &loaded.stored.fields {
             let Some(field) = Field::parse(name) else {
@@ -410,12 +415,12 @@ impl VaultService {
                 customer: customer.id,
                 field: field.as_str(),
             })?;
-            masked.push((field, masking::mask(field, text, audience)));
+            masked.push((field, policy.mask(field, text, audience)));
         }
         masked.sort_by_key(|(f, _)| *f);
         let mut cards = Vec::with_capacity(loaded.stored.cards.len());
         for card in &loaded.stored.cards {
-            let expiry = if masking::shows_expiry(audience) {
+            let expiry = if policy.shows_expiry(audience) {
                 let plain = self
                     .open_value(
                         &actor,
@@ -430,14 +435,14 @@ impl VaultService {
             } else {
                 None
             };
-            cards.push(mask_card(card, expiry, audience));
+            cards.push(mask_card(policy, card, expiry, audience));
         }
         self.audit
             .record(events::customer_read(
                 self.now_ms(),
                 actor,
                 customer.id,
-                audience_name(audience),
+                audience.as_str(),
             ))
             .await?;
         Ok(MaskedCustomer {
@@ -822,21 +827,17 @@ impl VaultService {
     }
 }
 
-fn mask_card(card: &CardTokenRecord, expiry: Option<String>, audience: Audience) -> MaskedCard {
+fn mask_card(
+    policy: &masking::MaskingPolicy,
+    card: &CardTokenRecord,
+    expiry: Option<String>,
+    audience: Audience,
+) -> MaskedCard {
     MaskedCard {
         token: card.token.clone(),
         brand: card.brand.clone(),
-        bin: masking::shows_bin(audience).then(|| card.bin.clone()),
+        bin: policy.shows_bin(audience).then(|| card.bin.clone()),
         last4: card.last4.clone(),
         expiry,
-    }
-}
-
-/// The audience's name in the audit trail.
-pub fn audience_name(audience: Audience) -> &'static str {
-    match audience {
-        Audience::Servicing => "servicing",
-        Audience::Integration => "integration",
-        Audience::Investigation => "investigation",
     }
 }

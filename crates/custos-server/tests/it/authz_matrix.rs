@@ -243,6 +243,17 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
                 403
             }
         }
+        ("GET", "/api/v1/settings") => match role {
+            Role::SecurityOfficer | Role::Admin | Role::Auditor => 200,
+            _ => 403,
+        },
+        ("PATCH", "/api/v1/settings") => {
+            if role == Role::Admin {
+                200
+            } else {
+                403
+            }
+        }
         ("GET", "/api/v1/service-tokens") => match role {
             Role::SecurityOfficer | Role::Admin | Role::Auditor => 200,
             _ => 403,
@@ -456,6 +467,8 @@ fn body_for(path: &str, fixture: Option<&VaultFixture>) -> Value {
             "username": format!("i{}", uuid::Uuid::new_v4().simple()),
             "role": "agent",
         }),
+        // A setting set to the value it has: allowed, and nothing changes.
+        "/api/v1/settings" => serde_json::json!({ "masking.name.investigation": "initials" }),
         "/api/v1/service-tokens" => serde_json::json!({
             "name": format!("s{}", uuid::Uuid::new_v4().simple()),
             "role": "integration",
@@ -586,7 +599,7 @@ async fn every_route_and_role_gets_the_expected_answer() {
             if let Some(token) = &token {
                 request = request.bearer_auth(token);
             }
-            if method == "POST" || method == "PUT" {
+            if matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
                 request = request.json(&body_for(path, fixture.as_ref()));
             }
             let status = request.send().await.unwrap().status().as_u16();

@@ -307,6 +307,18 @@ async fn pages_need_a_person_and_send_strangers_to_sign_in(db: TestDatabase) {
     let (status, login) = page(&server, "/console/login?reason=idle", "no-such-token").await;
     assert_eq!(status, 200);
     assert!(login.contains("id=\"login-form\"") && login.contains("id=\"signed-out-notice\""));
+    assert!(
+        login.contains("id=\"recovery-form\""),
+        "recovery codes work here too"
+    );
+    // After a sign-in with a recovery code the account page says what to do next.
+    let ada = create_person(&server, "ada", Role::Agent).await;
+    let ada = sign_in(&server, "ada", &ada).await;
+    let (status, account) = page(&server, "/console/account?recovered=1", &ada).await;
+    assert_eq!(status, 200);
+    assert!(account.contains("id=\"recovered-notice\""));
+    let (_, account) = page(&server, "/console/account", &ada).await;
+    assert!(!account.contains("id=\"recovered-notice\""));
     let (status, enrol) = page(&server, "/console/enrol-device", "no-such-token").await;
     assert_eq!(status, 200);
     assert!(enrol.contains("id=\"enrol-form\""));

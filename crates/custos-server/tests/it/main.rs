@@ -19,6 +19,7 @@ mod invitations;
 mod passkeys;
 mod roles;
 mod service_tokens;
+mod settings;
 mod setup_link;
 mod tls_versions;
 mod vault;

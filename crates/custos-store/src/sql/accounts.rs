@@ -15,7 +15,7 @@ macro_rules! impl_account_store {
             AccessReviewRecord, AccountStore, DEVICE_COLUMNS, DeviceRecord, DeviceRow,
             SESSION_COLUMNS, ServiceTokenRecord, SessionRecord, SessionRow, TOKEN_COLUMNS,
             TokenRow, USER_COLUMNS, UserRecord, UserRow, conflict_or, device_from_row,
-            session_from_row, token_from_row, user_from_row, ResetCredentials,
+            session_from_row, token_from_row, user_from_row, ResetCredentials, SettingRecord,
         };
 
         /// Copies the current password into the history, in `tx`.
@@ -725,6 +725,58 @@ macro_rules! impl_account_store {
                 .await
                 .map_err(conflict_or("add policy", "a policy with this id"))?;
                 Ok(())
+            }
+
+            async fn settings(&self) -> Result<Vec<SettingRecord>, StoreError> {
+                let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+                    "SELECT name, value, changed_by, changed_at FROM settings ORDER BY name",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query("read settings"))?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(name, value, changed_by, changed_at)| SettingRecord {
+                        name,
+                        value,
+                        changed_by,
+                        changed_at,
+                    })
+                    .collect())
+            }
+
+            async fn change_settings(
+                &self,
+                removed: &[String],
+                changed: &[SettingRecord],
+            ) -> Result<(), StoreError> {
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .map_err(StoreError::query("begin settings change"))?;
+                for name in removed.iter().chain(changed.iter().map(|c| &c.name)) {
+                    sqlx::query("DELETE FROM settings WHERE name = $1")
+                        .bind(name)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::query("remove setting"))?;
+                }
+                for setting in changed {
+                    sqlx::query(
+                        "INSERT INTO settings (name, value, changed_by, changed_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&setting.name)
+                    .bind(&setting.value)
+                    .bind(&setting.changed_by)
+                    .bind(setting.changed_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("store setting"))?;
+                }
+                tx.commit()
+                    .await
+                    .map_err(StoreError::query("commit settings change"))
             }
 
             async fn create_service_token(

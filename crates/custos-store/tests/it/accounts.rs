@@ -1,7 +1,7 @@
-//! People, sessions, sign-in state and service tokens.
+//! People, sessions, sign-in state, service tokens and run-time settings.
 
 use custos_store::{
-    AccountStore, ServiceTokenRecord, SessionRecord, Store, StoreError, UserRecord,
+    AccountStore, ServiceTokenRecord, SessionRecord, SettingRecord, Store, StoreError, UserRecord,
 };
 use custos_testkit::TestDatabase;
 use uuid::Uuid;
@@ -316,6 +316,46 @@ async fn service_tokens_have_unique_names(db: TestDatabase) {
     finish(store, db).await;
 }
 
+async fn settings_change_in_one_step_and_return_to_the_file(db: TestDatabase) {
+    let store = db.open().await;
+    assert!(store.settings().await.unwrap().is_empty());
+    let setting = |name: &str, value: &str, at: i64| SettingRecord {
+        name: name.into(),
+        value: value.into(),
+        changed_by: "root".into(),
+        changed_at: at,
+    };
+    store
+        .change_settings(
+            &[],
+            &[
+                setting("session.idle_timeout_secs", "600", T0),
+                setting("masking.phone.servicing", "\"last_two\"", T0),
+            ],
+        )
+        .await
+        .unwrap();
+    // A second change replaces one value and returns the other to the file.
+    store
+        .change_settings(
+            &["masking.phone.servicing".into()],
+            &[setting("session.idle_timeout_secs", "300", T0 + 1)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.settings().await.unwrap(),
+        vec![setting("session.idle_timeout_secs", "300", T0 + 1)]
+    );
+    // Removing what is not there changes nothing.
+    store
+        .change_settings(&["audit.retention_days".into()], &[])
+        .await
+        .unwrap();
+    assert_eq!(store.settings().await.unwrap().len(), 1);
+    finish(store, db).await;
+}
+
 async fn finish(store: Store, db: TestDatabase) {
     store.close().await;
     db.cleanup().await;
@@ -330,6 +370,7 @@ custos_testkit::test_on_both_stores!(
     sessions_end_and_challenges_are_single_use,
     service_tokens_have_unique_names,
     sessions_are_found_by_id_and_stepped_up,
+    settings_change_in_one_step_and_return_to_the_file,
 );
 
 async fn devices_enrol_once_and_revocation_ends_their_sessions(db: TestDatabase) {

@@ -5,7 +5,8 @@
 //! signed checkpoint made at or before `--until`, so it ends on a signed head and
 //! its last root is vouched for. The segment is verified before it is written, the
 //! written file is read back and verified, and only then may it be pruned, and
-//! only if it is older than `audit.retention_days`.
+//! only if it is older than `audit.retention_days` (as in force: the file's value
+//! or an administrator's change to it on the settings page).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -141,13 +142,18 @@ async fn archive(args: &ArchiveArgs, opened: &Opened) -> Result<String, String> 
     );
     if args.prune {
         let now_ms = custos_server::audit::event_time_ms(&custos_server::clock::SystemClock);
-        let retention_ms = i64::try_from(opened.config.audit.retention_days)
+        // The retention in force: the file's, or an administrator's change to it.
+        let retention_days = custos_server::settings::LiveSettings::load(&opened.config, store)
+            .await
+            .map_err(|e| e.to_string())?
+            .get()
+            .audit_retention_days;
+        let retention_ms = i64::try_from(retention_days)
             .unwrap_or(i64::MAX)
             .saturating_mul(DAY_MS);
         if end.checkpoint.time_ms > now_ms.saturating_sub(retention_ms) {
             return Err(format!(
-                "{summary}; not pruned: these entries are younger than audit.retention_days ({} days)",
-                opened.config.audit.retention_days
+                "{summary}; not pruned: these entries are younger than audit.retention_days ({retention_days} days)"
             ));
         }
         let mut head = start.clone();
