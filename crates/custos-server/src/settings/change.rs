@@ -34,6 +34,7 @@ pub async fn change(
     patch: &Map<String, Value>,
 ) -> Result<Vec<SettingName>, SettingsChangeError> {
     let live = state.settings();
+    let _writing = live.writer.lock().await;
     let now = state.clock().unix_now().0;
     let before = live.get();
     let overrides = patched(live, patch, username, now)?;

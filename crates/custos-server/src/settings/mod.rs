@@ -193,6 +193,10 @@ pub struct LiveSettings {
     file: Settings,
     profile: ComplianceProfile,
     in_force: RwLock<InForce>,
+    /// Held from reading the stored changes to installing them, by a change and
+    /// by a reload: a reload cannot install what it read before a change, and
+    /// two changes cannot lose each other's.
+    writer: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for LiveSettings {
@@ -214,6 +218,7 @@ impl LiveSettings {
             }),
             file,
             profile: config.profile,
+            writer: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -247,6 +252,7 @@ impl LiveSettings {
     /// Reads the stored changes again (another node may have made some); those that
     /// no longer pass the rules are ignored, with an error in the log.
     pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
+        let _writing = self.writer.lock().await;
         let records = store.settings().await?;
         let (masking, others): (Overrides, Overrides) = records
             .into_iter()
