@@ -369,7 +369,7 @@ describe('Custos web console', { timeout: 270_000 }, () => {
       await nia.click('button#use-recovery');
       await nia.locator('form#recovery-form').waitFor({ state: 'visible' });
       await screenshot(nia, 'sign-in-recovery-code.png');
-      await nia.fill('#recovery-code', renewed[0].toUpperCase());
+      await nia.fill('#recovery-code', secret(renewed[0].toUpperCase()));
       await Promise.all([
         nia.waitForURL((url) => url.pathname === '/console/account'),
         nia.click('button#recovery-submit'),

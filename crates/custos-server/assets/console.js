@@ -169,7 +169,7 @@
       passkey.onclick = async () => {
         const result = await provePasskey("/api/v1/auth/step-up/passkey/start", undefined, "/api/v1/auth/step-up/passkey", {});
         if (result.ok) finish(true);
-        else if (result.status === 401 && !result.cancelled) say(error, "You have no passkey yet. Use a code from your authenticator app.", true);
+        else if (errorCode(result) === "no_passkey") say(error, "You have no passkey yet. Use a code from your authenticator app.", true);
         else say(error, passkeyFailure(result, "The passkey did not work."), true);
       };
       $("#step-up-confirm").onclick = async () => {

@@ -2,7 +2,8 @@
 //!
 //! What may be logged is decided where events are emitted: routes by their
 //! template (never the raw path or query), request ids, outcomes and timings;
-//! never a secret, a token or a customer value.
+//! never a secret, a token or a customer value. axum's own rejection events are
+//! off: they quote the body's parse error, which can quote a credential.
 
 use std::io::IsTerminal as _;
 
@@ -12,7 +13,13 @@ use crate::config::LogFormat;
 
 /// Installs the global subscriber. A second call (tests) leaves the first in place.
 pub fn init(format: LogFormat, level: &str) {
-    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    // axum logs why it refused a body at TRACE, quoting serde's message, which can
+    // quote the value: a password or code sent in the wrong shape. Never log it,
+    // whatever the level asked for.
+    if let Ok(quiet) = "axum::rejection=off".parse() {
+        filter = filter.add_directive(quiet);
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -134,6 +134,9 @@ pub enum AuthError {
         "your sign-in was reset; open the link your security team gave you to choose a new password and authenticator"
     )]
     CredentialsReset,
+    /// A step-up with a passkey by a person who has none.
+    #[error("you have no passkey; use a code from your authenticator app")]
+    NoPasskey,
 }
 
 impl From<StoreError> for AuthError {
@@ -977,7 +980,8 @@ impl AuthService {
                     .await?;
                 return Err(AuthError::NetworkNotAllowed);
             }
-            let reason = match self.limits().state(times(&session), now) {
+            let limits = self.limits();
+            let reason = match limits.state(times(&session), now) {
                 SessionState::Active => None,
                 SessionState::IdleExpired => Some("idle_timeout"),
                 SessionState::AbsoluteExpired => Some("absolute_timeout"),
@@ -1005,7 +1009,7 @@ impl AuthService {
                 .map_err(|_| AuthError::Unauthenticated)?;
             let mut touched = session;
             touched.last_seen = touched.last_seen.max(now);
-            let expires_at = self.limits().expires_at(times(&touched));
+            let expires_at = limits.expires_at(times(&touched));
             return Ok(Principal::Person(Box::new(PersonPrincipal {
                 role,
                 user,

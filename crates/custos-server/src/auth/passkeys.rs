@@ -428,6 +428,10 @@ impl AuthService {
         &self,
         person: &PersonPrincipal,
     ) -> Result<RequestChallengeResponse, AuthError> {
+        // Said plainly (not 401, which would read as a lost session).
+        if !self.store.has_passkey(person.user.id).await? {
+            return Err(AuthError::NoPasskey);
+        }
         self.begin_assertion(person.user.id, CeremonyOwner::StepUp(person.session.id))
             .await
     }

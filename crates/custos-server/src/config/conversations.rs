@@ -67,7 +67,8 @@ pub struct VerificationConfig {
 /// The knowledge questions Custos can check against the vault.
 pub const KNOWN_QUESTIONS: &[&str] = &["date_of_birth", "postcode", "card_last4", "ssn_last4"];
 
-const CHANNELS: &[&str] = &["voice", "chat", "email"];
+/// The channels interactions come in on.
+pub const CHANNELS: &[&str] = &["voice", "chat", "email"];
 
 pub(super) fn validate_conversations(
     section: ConversationsSection,

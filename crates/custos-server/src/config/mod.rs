@@ -13,7 +13,7 @@ mod runtime;
 use std::path::{Path, PathBuf};
 
 pub use conversations::{
-    ConversationsConfig, KNOWN_QUESTIONS, VerificationConfig, WebhookSecret, WebhookUrl,
+    CHANNELS, ConversationsConfig, KNOWN_QUESTIONS, VerificationConfig, WebhookSecret, WebhookUrl,
 };
 pub(crate) use conversations::{check_idle_close, check_keep_raw};
 pub use file::FileConfig;

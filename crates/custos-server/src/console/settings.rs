@@ -12,10 +12,11 @@ use serde_json::Value;
 
 use super::{Chrome, Viewer, error_page, render};
 use crate::authz::{Action, Resource};
+use crate::config::CHANNELS;
 use crate::http::error::ApiError;
 use crate::http::rfc3339;
 use crate::http::settings::SettingView;
-use crate::settings::SettingName;
+use crate::settings::{SettingName, Settings};
 use crate::vault::fields::{Field, parse_value};
 use crate::vault::masking::{Audience, MaskStyle};
 
@@ -28,7 +29,10 @@ const EXAMPLES: &[(Field, &str)] = &[
     (Field::Ssn, "123-45-6789"),
     (Field::Address, "12 Main St, Springfield, IL 62704"),
     (Field::AccountNumber, "000123456789"),
-    (Field::CardNumber, "4111111111111111"),
+    (
+        Field::CardNumber,
+        "shown by the card branch of masking_table",
+    ),
     (Field::CardExpiry, "09/29"),
 ];
 
@@ -42,6 +46,8 @@ struct Row {
     file_value: String,
     /// "changed by root at …", if it differs from the file.
     changed: Option<String>,
+    /// A stored change ignored as outside the rules: its value, as shown.
+    ignored: Option<String>,
 }
 
 /// One cell of the masking table.
@@ -124,11 +130,11 @@ fn row(view: &SettingView) -> Row {
         value: shown(&view.value),
         file_value: shown(&view.file_value),
         changed: changed(view),
+        ignored: view.ignored_value.as_ref().map(shown),
     }
 }
 
-fn masking_table(state: &crate::state::AppState, views: &[SettingView]) -> Vec<MaskRow> {
-    let in_force = state.settings().get();
+fn masking_table(in_force: &Settings, views: &[SettingView]) -> Vec<MaskRow> {
     EXAMPLES
         .iter()
         .map(|&(field, raw)| MaskRow {
@@ -139,14 +145,11 @@ fn masking_table(state: &crate::state::AppState, views: &[SettingView]) -> Vec<M
                     let name = SettingName::Masking(field, audience).to_string();
                     let style = in_force.masking.style(field, audience);
                     let example = match field {
-                        Field::CardNumber => {
-                            let last4 = &raw[raw.len() - 4..];
-                            if in_force.masking.shows_bin(audience) {
-                                format!("{} … {last4}", &raw[..6])
-                            } else {
-                                format!("… {last4}")
-                            }
+                        // A card is shown as its token's BIN and last four, not a mask.
+                        Field::CardNumber if in_force.masking.shows_bin(audience) => {
+                            "411111 … 1111".to_owned()
                         }
+                        Field::CardNumber => "… 1111".to_owned(),
                         Field::CardExpiry => in_force.masking.mask(field, raw, audience),
                         _ => parse_value(field, raw)
                             .map(|v| in_force.masking.mask(field, &v.value, audience))
@@ -204,7 +207,7 @@ pub(crate) async fn page(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,
         ));
     };
-    let kept = state.settings().get().keep_raw.clone();
+    let in_force = state.settings().get();
     render(&SettingsPage {
         chrome: viewer.chrome(&state, "/console/settings"),
         can_change: viewer.may(&state, Action::WriteSettings, &Resource::Settings),
@@ -218,14 +221,14 @@ pub(crate) async fn page(
         ]),
         retention: rows_of(&[SettingName::AuditRetentionDays, SettingName::IdleClose]),
         keep_raw,
-        channels: ["voice", "chat", "email"]
-            .into_iter()
-            .map(|name| Channel {
+        channels: CHANNELS
+            .iter()
+            .map(|&name| Channel {
                 name,
-                kept: kept.iter().any(|k| k == name),
+                kept: in_force.keep_raw.iter().any(|k| k == name),
             })
             .collect(),
-        masking: masking_table(&state, &view.settings),
+        masking: masking_table(&in_force, &view.settings),
         reveal_reasons: state.vault().reveal_reasons().to_vec(),
         keys,
     })

@@ -37,6 +37,7 @@ pub fn auth_error(e: AuthError) -> ApiError {
         AuthError::Crypto => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         AuthError::PasskeysUnavailable => (StatusCode::CONFLICT, "passkeys_unavailable"),
         AuthError::CredentialsReset => (StatusCode::FORBIDDEN, "credentials_reset"),
+        AuthError::NoPasskey => (StatusCode::CONFLICT, "no_passkey"),
     };
     ApiError::new(status, code, message)
 }

@@ -236,7 +236,7 @@ pub async fn open(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let request: OpenInteraction = vault_body::parse(&body, "an interaction")?;
-    if !matches!(request.channel.as_str(), "voice" | "chat" | "email") {
+    if !crate::config::CHANNELS.contains(&request.channel.as_str()) {
         return Err(invalid("channel must be voice, chat or email"));
     }
     let agent = active_agent(&state, &request.agent).await?;

@@ -184,3 +184,32 @@ pub fn app(router: Router<AppState>, state: AppState) -> Router {
         .fallback(|| async { error::ApiError::from_status(axum::http::StatusCode::NOT_FOUND) });
     layers::apply(router, &state).with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, serde::Deserialize)]
+    #[expect(dead_code, reason = "only parsed")]
+    struct Redeem {
+        token: String,
+        password: String,
+    }
+
+    #[test]
+    fn a_secret_body_that_does_not_parse_is_not_quoted() {
+        // serde's own messages quote these values ("invalid type: string …").
+        for body in [
+            &br#""hunter2-violet-kettle""#[..],
+            br#"{"token": 123456789, "password": "hunter2-violet-kettle"}"#,
+            br#"{"token": "tok-hunter2", "password": ["hunter2-violet-kettle"]}"#,
+        ] {
+            let refused =
+                super::parse_secret_body::<Redeem>(body, "{\"token\", \"password\"}").unwrap_err();
+            let message = refused.message();
+            assert!(
+                !message.contains("hunter2") && !message.contains("123456789"),
+                "{message}"
+            );
+            assert_eq!(message, "Send {\"token\", \"password\"}.");
+        }
+    }
+}

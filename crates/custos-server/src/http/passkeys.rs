@@ -270,8 +270,9 @@ pub async fn sign_in_finish(
 #[utoipa::path(post, path = "/api/v1/auth/step-up/passkey/start", tag = "auth",
     responses(
         (status = 200, description = "Options for `navigator.credentials.get`", body = CeremonyOptions),
-        (status = 401, description = "Not signed in, or no passkey enrolled", body = ErrorBody),
-        (status = 403, description = "Service tokens have no session", body = ErrorBody)))]
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Service tokens have no session", body = ErrorBody),
+        (status = 409, description = "The person has no passkey (`no_passkey`)", body = ErrorBody)))]
 pub async fn step_up_start(
     State(state): State<AppState>,
     caller: Caller,

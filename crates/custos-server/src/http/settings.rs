@@ -33,7 +33,12 @@ pub struct SettingView {
     /// The configuration file's value (the value in force unless changed here).
     #[schema(value_type = Object)]
     pub file_value: Value,
-    /// Who changed it, if it differs from the file.
+    /// A stored change not applied because it breaks the rules (the compliance
+    /// profile changed since): its value. Send `null` to remove it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub ignored_value: Option<Value>,
+    /// Who changed it, if it differs from the file (or, if ignored, who stored that).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_by: Option<String>,
     /// When (RFC 3339).
@@ -59,8 +64,7 @@ pub struct SettingsView {
 /// The settings as they are now.
 pub(crate) fn view(state: &AppState) -> SettingsView {
     let live = state.settings();
-    let in_force = live.get();
-    let overrides = live.overrides();
+    let snapshot = live.snapshot();
     SettingsView {
         profile: match live.profile() {
             ComplianceProfile::Pci => "pci",
@@ -69,12 +73,14 @@ pub(crate) fn view(state: &AppState) -> SettingsView {
         settings: SettingName::all()
             .into_iter()
             .map(|name| {
-                let change = overrides.get(&name);
+                let ignored = snapshot.ignored.get(&name);
+                let change = snapshot.overrides.get(&name).or(ignored);
                 SettingView {
                     name: name.to_string(),
                     label: name.label(),
-                    value: in_force.value(name),
+                    value: snapshot.settings.value(name),
                     file_value: live.file().value(name),
+                    ignored_value: ignored.map(|c| c.value.clone()),
                     changed_by: change.map(|c| c.changed_by.clone()),
                     changed_at: change.map(|c| rfc3339(c.changed_at)),
                     choices: match name {
@@ -126,7 +132,7 @@ pub async fn show(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not allowed, or a fresh second factor is needed", body = ErrorBody),
         (status = 422, description = "An unknown setting or a value outside the rules; nothing changed", body = ErrorBody),
-        (status = 503, description = "The audit trail or the store is unavailable; nothing changed", body = ErrorBody)))]
+        (status = 503, description = "The audit trail or the store is unavailable; the change is not applied", body = ErrorBody)))]
 pub async fn change(
     State(state): State<AppState>,
     caller: Caller,

@@ -1,10 +1,15 @@
 //! Changing settings: a JSON merge patch (RFC 7396) of names to values, `null`
-//! returning a setting to the file's value. Checked whole before anything
-//! changes, recorded in the audit trail before it is stored, then applied.
+//! returning a setting to the file's value, applied over the changes stored
+//! now. Checked whole before anything changes, recorded in the audit trail
+//! before it is stored, then applied. If the store fails after the record, the
+//! trail holds a change that did not happen and the caller gets `503`: the
+//! trail may say more than happened, never less.
 
 use custos_audit::{Activity, Actor, AuditEvent, Outcome};
 use custos_store::{AccountStore as _, SettingRecord};
 use serde_json::{Map, Value};
+
+use std::sync::Arc;
 
 use super::{Change, LiveSettings, Overrides, SettingName, resolve};
 use crate::audit::{AuditLog, event_time_ms};
@@ -25,8 +30,9 @@ pub enum SettingsChangeError {
     Store(#[from] custos_store::StoreError),
 }
 
-/// Applies `patch` for `username` (the audit trail's `actor`): returns the names
-/// whose value in force changed (none: nothing was recorded or stored).
+/// Applies `patch` for `username` (the audit trail's `actor`) over the changes
+/// stored now: returns the names whose value in force or stored change moved
+/// (none: nothing was recorded or stored).
 pub async fn change(
     state: &AppState,
     username: &str,
@@ -37,36 +43,35 @@ pub async fn change(
     let _writing = live.writer.lock().await;
     let now = state.clock().unix_now().0;
     let before = live.get();
-    let overrides = patched(live, patch, username, now)?;
+    // The stored rows, not this node's view of them: a change another node made
+    // in the last minute, or a row ignored as outside the rules, is the base too.
+    let stored = super::stored_changes(state.store()).await?;
+    let overrides = patched(live, &stored, patch, username, now)?;
     let after =
         resolve(live.file(), live.profile(), &overrides).map_err(SettingsChangeError::Invalid)?;
-    let changed: Vec<SettingName> = SettingName::all()
+    let touched: Vec<SettingName> = SettingName::all()
         .into_iter()
-        .filter(|name| before.value(*name) != after.value(*name))
+        .filter(|name| {
+            before.value(*name) != after.value(*name) || stored.get(name) != overrides.get(name)
+        })
         .collect();
-    let old_overrides = live.overrides();
-    if changed.is_empty() && old_overrides.keys().eq(overrides.keys()) {
-        return Ok(changed);
+    if touched.is_empty() {
+        return Ok(touched);
     }
-    if !changed.is_empty() {
-        record(
-            state.audit(),
-            state.clock(),
-            actor,
-            &changed,
-            &before,
-            &after,
-        )
-        .await?;
-    }
-    let removed: Vec<String> = old_overrides
+    let old = |name: SettingName| {
+        stored
+            .get(&name)
+            .map_or_else(|| before.value(name), |c| c.value.clone())
+    };
+    record(state.audit(), state.clock(), actor, &touched, old, &after).await?;
+    let removed: Vec<String> = stored
         .keys()
         .filter(|name| !overrides.contains_key(name))
         .map(ToString::to_string)
         .collect();
-    let stored: Vec<SettingRecord> = overrides
+    let changed: Vec<SettingRecord> = overrides
         .iter()
-        .filter(|(name, change)| old_overrides.get(name) != Some(change))
+        .filter(|(name, change)| stored.get(name) != Some(change))
         .map(|(name, change)| SettingRecord {
             name: name.to_string(),
             value: change.value.to_string(),
@@ -74,44 +79,53 @@ pub async fn change(
             changed_at: change.changed_at,
         })
         .collect();
-    state.store().change_settings(&removed, &stored).await?;
-    live.install(after, overrides);
-    Ok(changed)
+    state.store().change_settings(&removed, &changed).await?;
+    live.install(super::InForce {
+        settings: Arc::new(after),
+        overrides,
+        ignored: Overrides::new(),
+    });
+    Ok(touched)
 }
 
-/// The changes in force with `patch` applied. Values equal to the file's are no
-/// change (the setting follows the file); every problem is reported at once.
+/// `stored` with `patch` applied. A value equal to the file's (once in its normal
+/// form) is no change: the setting follows the file. Every problem is reported
+/// at once.
 fn patched(
     live: &LiveSettings,
+    stored: &Overrides,
     patch: &Map<String, Value>,
     username: &str,
     now: i64,
 ) -> Result<Overrides, SettingsChangeError> {
-    let mut overrides = live.overrides();
+    let mut overrides = stored.clone();
     let mut problems = Vec::new();
     for (key, value) in patch {
         let Some(name) = SettingName::parse(key) else {
             problems.push(format!("`{key}` is not a setting that can change here"));
             continue;
         };
-        let mut scratch = live.file().clone();
-        if value.is_null() || *value == live.file().value(name) {
+        if value.is_null() {
             overrides.remove(&name);
-        } else if let Err(problem) = scratch.set(name, value) {
+            continue;
+        }
+        let mut scratch = live.file().clone();
+        if let Err(problem) = scratch.set(name, value) {
             problems.push(problem);
-        } else {
-            // Stored in its normal form (as `value` would read it back).
-            let value = scratch.value(name);
-            if overrides.get(&name).is_none_or(|c| c.value != value) {
-                overrides.insert(
-                    name,
-                    Change {
-                        value,
-                        changed_by: username.to_owned(),
-                        changed_at: now,
-                    },
-                );
-            }
+            continue;
+        }
+        let value = scratch.value(name);
+        if value == live.file().value(name) {
+            overrides.remove(&name);
+        } else if overrides.get(&name).is_none_or(|c| c.value != value) {
+            overrides.insert(
+                name,
+                Change {
+                    value,
+                    changed_by: username.to_owned(),
+                    changed_at: now,
+                },
+            );
         }
     }
     if problems.is_empty() {
@@ -121,17 +135,17 @@ fn patched(
     }
 }
 
-/// `settings.change`: each setting changed, with its old and new value (settings
-/// hold no secret and no customer value).
+/// `settings.change`: each setting changed, with its old (stored or in force)
+/// and new value (settings hold no secret and no customer value).
 async fn record(
     audit: &AuditLog,
     clock: &dyn Clock,
     actor: Actor,
-    changed: &[SettingName],
-    before: &super::Settings,
+    touched: &[SettingName],
+    old: impl Fn(SettingName) -> Value,
     after: &super::Settings,
 ) -> Result<(), SettingsChangeError> {
-    let names: Vec<String> = changed.iter().map(ToString::to_string).collect();
+    let names: Vec<String> = touched.iter().map(ToString::to_string).collect();
     let mut event = AuditEvent::new(
         event_time_ms(clock),
         Activity::EntityUpdate,
@@ -142,10 +156,10 @@ async fn record(
     )
     .with_target("settings", None, None)
     .with_detail("changed", &names.join(","));
-    for name in changed {
+    for name in touched {
         event = event.with_detail(
             &name.to_string(),
-            &format!("{} -> {}", before.value(*name), after.value(*name)),
+            &format!("{} -> {}", old(*name), after.value(*name)),
         );
     }
     audit

@@ -8,10 +8,11 @@
 //! Every value passes the same rules as the file (`custos config check`): the PCI
 //! profile's limits hold here too, and masking can only pick among the styles
 //! [`MaskStyle::choices`] allows. Stored changes that no longer pass (the file's
-//! compliance profile changed since) are ignored with an error in the log, so the
-//! server falls back to the file's validated values rather than running outside
-//! the limits. Nodes sharing a database pick up each other's changes within a
-//! minute (`reload_shared_state`).
+//! compliance profile changed since) are ignored with an error in the log and
+//! listed as ignored until an administrator removes them, so the server falls
+//! back to the file's validated values rather than running outside the limits.
+//! Nodes sharing a database pick up each other's changes within a minute
+//! (`reload_shared_state`).
 
 mod change;
 mod name;
@@ -26,7 +27,7 @@ use serde_json::Value;
 pub use change::{SettingsChangeError, change};
 pub use name::SettingName;
 
-use crate::config::{ComplianceProfile, Config, LockoutPolicy, SessionPolicy};
+use crate::config::{CHANNELS, ComplianceProfile, Config, LockoutPolicy, SessionPolicy};
 use crate::vault::masking::{MaskStyle, MaskingPolicy};
 
 /// The values in force of the settings that change at run time.
@@ -54,7 +55,11 @@ impl Settings {
             lockout: config.lockout,
             audit_retention_days: config.audit.retention_days,
             idle_close: config.conversations.idle_close,
-            keep_raw: config.conversations.keep_raw.clone(),
+            keep_raw: {
+                let mut channels = config.conversations.keep_raw.clone();
+                in_channel_order(&mut channels);
+                channels
+            },
             masking: MaskingPolicy::default(),
         }
     }
@@ -100,7 +105,7 @@ impl Settings {
             SettingName::AuditRetentionDays => self.audit_retention_days = number()?,
             SettingName::IdleClose => self.idle_close = seconds()?,
             SettingName::KeepRaw => {
-                self.keep_raw = value
+                let mut channels = value
                     .as_array()
                     .and_then(|items| {
                         items
@@ -109,6 +114,8 @@ impl Settings {
                             .collect::<Option<Vec<_>>>()
                     })
                     .ok_or_else(|| format!("{name}: must be a list of channel names"))?;
+                in_channel_order(&mut channels);
+                self.keep_raw = channels;
             }
             SettingName::Masking(field, audience) => {
                 let choices = MaskStyle::choices(field);
@@ -148,6 +155,17 @@ impl Settings {
     }
 }
 
+/// Sorts channel names as [`CHANNELS`] lists them (unknown names last), so that
+/// the same set is the same value whatever order it was given in.
+fn in_channel_order(channels: &mut [String]) {
+    channels.sort_by_key(|c| {
+        CHANNELS
+            .iter()
+            .position(|k| k == c)
+            .unwrap_or(CHANNELS.len())
+    });
+}
+
 /// The changes in force, by setting.
 pub type Overrides = BTreeMap<SettingName, Change>;
 
@@ -183,19 +201,27 @@ fn resolve(
     }
 }
 
-struct InForce {
-    settings: Arc<Settings>,
-    overrides: Overrides,
+/// The settings in force and the stored changes behind them, as one consistent
+/// snapshot.
+#[derive(Debug)]
+pub struct InForce {
+    /// The values in force.
+    pub settings: Arc<Settings>,
+    /// The stored changes applied.
+    pub overrides: Overrides,
+    /// Stored changes not applied because they break the rules (the file's
+    /// compliance profile changed since): shown, so they can be removed.
+    pub ignored: Overrides,
 }
 
 /// The settings in force, shared by every service; cheap to read on hot paths.
 pub struct LiveSettings {
     file: Settings,
     profile: ComplianceProfile,
-    in_force: RwLock<InForce>,
-    /// Held from reading the stored changes to installing them, by a change and
-    /// by a reload: a reload cannot install what it read before a change, and
-    /// two changes cannot lose each other's.
+    in_force: RwLock<Arc<InForce>>,
+    /// Held by a change and by a reload from reading the stored changes to
+    /// installing the result: on one node, a reload cannot install what it read
+    /// before a change committed, and two changes cannot lose each other's.
     writer: tokio::sync::Mutex<()>,
 }
 
@@ -212,10 +238,11 @@ impl LiveSettings {
     pub fn from_config(config: &Config) -> Self {
         let file = Settings::from_config(config);
         Self {
-            in_force: RwLock::new(InForce {
+            in_force: RwLock::new(Arc::new(InForce {
                 settings: Arc::new(file.clone()),
                 overrides: Overrides::new(),
-            }),
+                ignored: Overrides::new(),
+            })),
             file,
             profile: config.profile,
             writer: tokio::sync::Mutex::new(()),
@@ -229,9 +256,17 @@ impl LiveSettings {
         Ok(live)
     }
 
-    /// The settings in force.
+    /// The settings in force: take it once per request.
     pub fn get(&self) -> Arc<Settings> {
-        self.read().settings.clone()
+        self.snapshot().settings.clone()
+    }
+
+    /// The settings in force with the changes behind them, read together.
+    pub fn snapshot(&self) -> Arc<InForce> {
+        self.in_force
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The configuration file's values.
@@ -239,67 +274,62 @@ impl LiveSettings {
         &self.file
     }
 
-    /// The changes in force.
-    pub fn overrides(&self) -> Overrides {
-        self.read().overrides.clone()
-    }
-
     /// The compliance profile whose limits the values keep.
     pub fn profile(&self) -> ComplianceProfile {
         self.profile
     }
 
-    /// Reads the stored changes again (another node may have made some); those that
-    /// no longer pass the rules are ignored, with an error in the log.
+    /// Reads the stored changes again (another node may have made some) and
+    /// applies, in name order, each that keeps the whole within the rules; the
+    /// others are ignored, with an error in the log, until removed.
     pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
         let _writing = self.writer.lock().await;
-        let records = store.settings().await?;
-        let (masking, others): (Overrides, Overrides) = records
-            .into_iter()
-            .filter_map(|record| stored_change(&record))
-            .partition(|(name, _)| matches!(name, SettingName::Masking(..)));
-        // Masking styles stand alone; the other values are checked together, as
-        // they were saved, and ignored together if they no longer pass.
-        let mut kept = Overrides::new();
-        for (name, change) in masking {
-            let single = Overrides::from([(name, change)]);
-            if resolve(&self.file, self.profile, &single).is_ok() {
-                kept.extend(single);
-            } else {
-                tracing::error!(setting = %name, "a stored masking setting is not valid; the file's value applies");
+        let stored = stored_changes(store).await?;
+        let mut settings = self.file.clone();
+        let mut overrides = Overrides::new();
+        let mut ignored = Overrides::new();
+        for (name, change) in stored {
+            let mut trial = overrides.clone();
+            trial.insert(name, change.clone());
+            match resolve(&self.file, self.profile, &trial) {
+                Ok(admitted) => {
+                    settings = admitted;
+                    overrides = trial;
+                }
+                Err(problems) => {
+                    tracing::error!(
+                        setting = %name,
+                        problems = %problems.join("; "),
+                        "a stored setting breaks the configuration's rules; ignored until removed"
+                    );
+                    ignored.insert(name, change);
+                }
             }
         }
-        let mut together = kept.clone();
-        together.extend(others.clone());
-        match resolve(&self.file, self.profile, &together) {
-            Ok(_) => kept = together,
-            Err(problems) => tracing::error!(
-                problems = %problems.join("; "),
-                "stored settings break the configuration's rules; the file's values apply instead"
-            ),
-        }
-        let settings =
-            resolve(&self.file, self.profile, &kept).unwrap_or_else(|_| self.file.clone());
-        self.install(settings, kept);
+        self.install(InForce {
+            settings: Arc::new(settings),
+            overrides,
+            ignored,
+        });
         Ok(())
     }
 
-    fn install(&self, settings: Settings, overrides: Overrides) {
-        let mut in_force = self
+    fn install(&self, in_force: InForce) {
+        *self
             .in_force
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *in_force = InForce {
-            settings: Arc::new(settings),
-            overrides,
-        };
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(in_force);
     }
+}
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, InForce> {
-        self.in_force
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
+/// Every stored change, by name (rows that do not parse are skipped, logged).
+async fn stored_changes(store: &Store) -> Result<Overrides, StoreError> {
+    Ok(store
+        .settings()
+        .await?
+        .iter()
+        .filter_map(stored_change)
+        .collect())
 }
 
 /// A stored row as a change; unknown names and malformed JSON are skipped, logged.

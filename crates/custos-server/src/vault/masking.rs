@@ -416,6 +416,11 @@ mod tests {
     #[test]
     fn no_style_passes_a_fields_ceiling() {
         let mut policy = MaskingPolicy::default();
+        // A card shows at most its BIN and last four (PCI DSS 3.4.1), always its last four.
+        assert_eq!(
+            MaskStyle::choices(Field::CardNumber),
+            [MaskStyle::BinAndLastFour, MaskStyle::LastFour]
+        );
         // Outside a field's list: refused, nothing changes.
         assert!(!policy.set(Field::Ssn, S, MaskStyle::Full));
         assert!(!policy.set(Field::CardNumber, S, MaskStyle::Full));

@@ -292,10 +292,11 @@ impl VaultService {
             let _ = self.store.delete_customer(id, now, "audit-failure").await;
             return Err(e.into());
         }
+        let settings = self.settings.get();
         let masked = new
             .cards
             .iter()
-            .map(|c| mask_card(&self.settings.get().masking, c, None, Audience::Integration))
+            .map(|c| mask_card(&settings.masking, c, None, Audience::Integration))
             .collect();
         Ok((id, masked))
     }

@@ -105,8 +105,20 @@ fn expected(method: &str, path: &str, who: Who) -> u16 {
                 403
             }
         }
-        ("POST", "/api/v1/auth/step-up/passkey/start" | "/api/v1/auth/step-up/passkey") => {
-            if person { 401 } else { 403 }
+        // The caller has no passkey.
+        ("POST", "/api/v1/auth/step-up/passkey/start") => {
+            if person {
+                409
+            } else {
+                403
+            }
+        }
+        ("POST", "/api/v1/auth/step-up/passkey") => {
+            if person {
+                401
+            } else {
+                403
+            }
         }
         ("POST", "/api/v1/users/{username}/credential-reset") => {
             if officer_or_admin {

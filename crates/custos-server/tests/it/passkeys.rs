@@ -256,6 +256,18 @@ async fn a_passkey_steps_up_and_removal_needs_a_fresh_factor(db: TestDatabase) {
     assert_eq!(stepped.status(), 200);
     assert_eq!(delete(token.clone()).await.unwrap().status(), 204);
     assert_eq!(delete(token.clone()).await.unwrap().status(), 404);
+    // A step-up with a passkey says plainly there is none (not a 401, which the
+    // console would take for a lost session).
+    let start = post_as(
+        &server,
+        "/api/v1/auth/step-up/passkey/start",
+        &token,
+        json!({}),
+    )
+    .await;
+    assert_eq!(start.status(), 409);
+    let body: Value = start.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "no_passkey");
 
     // With none left, sign-in offers no passkey and will not start one.
     let step = password_step(&server, "quinn").await;

@@ -4,6 +4,7 @@
 //! new values, survives a restart, and can be undone back to the file's value.
 
 use custos_auth::role::Role;
+use custos_store::{AccountStore as _, SettingRecord};
 use custos_testkit::{TestDatabase, TestServer};
 use serde_json::{Value, json};
 
@@ -249,4 +250,93 @@ async fn administrators_change_settings_that_apply_at_once(db: TestDatabase) {
     server.stop().await;
 }
 
-custos_testkit::test_on_both_stores!(administrators_change_settings_that_apply_at_once);
+async fn stored_changes_outside_the_rules_are_ignored_until_removed(db: TestDatabase) {
+    let server = TestServer::start_on(db, &[]).await;
+    let state = server.server().state();
+    // As if stored under the `custom` profile, before the file said `pci`.
+    let row = |name: &str, value: &str| SettingRecord {
+        name: name.into(),
+        value: value.into(),
+        changed_by: "old-admin".into(),
+        changed_at: 1_800_000_000,
+    };
+    state
+        .store()
+        .change_settings(
+            &[],
+            &[
+                row("session.idle_timeout_secs", "1800"),
+                row("masking.phone.servicing", "\"last_two\""),
+            ],
+        )
+        .await
+        .unwrap();
+    state.settings().reload(state.store()).await.unwrap();
+    let admin = create_person(&server, "ana", Role::Admin).await;
+    let admin_token = sign_in(&server, "ana", &admin).await;
+
+    // The file's value applies and the stored one is shown as ignored; the other
+    // stored change applies.
+    let listed = settings(&server, &admin_token).await;
+    let idle = setting(&listed, "session.idle_timeout_secs");
+    assert_eq!(
+        (&idle["value"], &idle["ignored_value"], &idle["changed_by"]),
+        (&json!(900), &json!(1800), &json!("old-admin"))
+    );
+    assert_eq!(
+        setting(&listed, "masking.phone.servicing")["value"],
+        "last_two"
+    );
+    assert!(
+        setting(&listed, "masking.phone.servicing")
+            .get("ignored_value")
+            .is_none()
+    );
+
+    // While it is stored, any change is refused, naming it; removing it works.
+    let (status, answer) = patch(
+        &server,
+        &admin_token,
+        json!({ "masking.email.servicing": "domain_only" }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("session.idle_timeout_secs"),
+        "{answer}"
+    );
+    let (status, answer) = patch(
+        &server,
+        &admin_token,
+        json!({ "session.idle_timeout_secs": null }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["changed"], json!(["session.idle_timeout_secs"]));
+    let idle = setting(&answer, "session.idle_timeout_secs");
+    assert!(idle.get("ignored_value").is_none() && idle.get("changed_by").is_none());
+    let names: Vec<String> = state
+        .store()
+        .settings()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["masking.phone.servicing"]);
+    let trail = trail_text(&server).await;
+    let event = trail
+        .lines()
+        .find(|l| l.contains("\"action\":\"settings.change\""))
+        .expect("the removal is in the trail");
+    assert!(event.contains("1800 -> 900"), "{event}");
+    server.stop().await;
+}
+
+custos_testkit::test_on_both_stores!(
+    administrators_change_settings_that_apply_at_once,
+    stored_changes_outside_the_rules_are_ignored_until_removed,
+);

@@ -755,7 +755,7 @@ macro_rules! impl_account_store {
                     .begin()
                     .await
                     .map_err(StoreError::query("begin settings change"))?;
-                for name in removed.iter().chain(changed.iter().map(|c| &c.name)) {
+                for name in removed {
                     sqlx::query("DELETE FROM settings WHERE name = $1")
                         .bind(name)
                         .execute(&mut *tx)
@@ -764,7 +764,9 @@ macro_rules! impl_account_store {
                 }
                 for setting in changed {
                     sqlx::query(
-                        "INSERT INTO settings (name, value, changed_by, changed_at) VALUES ($1, $2, $3, $4)",
+                        "INSERT INTO settings (name, value, changed_by, changed_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (name) DO UPDATE SET value = excluded.value, \
+                         changed_by = excluded.changed_by, changed_at = excluded.changed_at",
                     )
                     .bind(&setting.name)
                     .bind(&setting.value)
