@@ -1,6 +1,8 @@
 //! Ed25519 signing of chain heads and checkpoints with the audit key, which is
 //! separate from every data key. Signatures are made and checked by aws-lc-rs.
 
+use std::sync::Arc;
+
 use aws_lc_rs::digest;
 use aws_lc_rs::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use thiserror::Error;
@@ -18,17 +20,21 @@ pub enum KeyError {
     NotEd25519,
 }
 
-/// Signs with the installation's audit key.
+/// Signs with the installation's audit key. Clones share the one key pair.
+#[derive(Clone)]
 pub struct AuditSigner {
-    pair: Ed25519KeyPair,
-    key_id: String,
+    pair: Arc<Ed25519KeyPair>,
+    key_id: Arc<str>,
 }
 
 impl AuditSigner {
     /// Wraps a key pair.
     pub fn new(pair: Ed25519KeyPair) -> Self {
-        let key_id = key_id(pair.public_key().as_ref());
-        Self { pair, key_id }
+        let key_id = key_id(pair.public_key().as_ref()).into();
+        Self {
+            pair: Arc::new(pair),
+            key_id,
+        }
     }
 
     /// A signature over `message`.
@@ -46,7 +52,7 @@ impl AuditSigner {
         let mut raw = [0u8; 32];
         raw.copy_from_slice(self.pair.public_key().as_ref());
         AuditVerifyingKey {
-            key_id: self.key_id.clone(),
+            key_id: self.key_id.to_string(),
             raw,
         }
     }

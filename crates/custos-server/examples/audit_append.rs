@@ -66,7 +66,11 @@ async fn main() {
         data_dir: Some(dir.path().join("data")),
         database_url,
     };
-    let vars = [("CUSTOS_LOG__LEVEL".to_owned(), "warn".to_owned())];
+    // CUSTOS_* variables from the environment apply (for instance
+    // CUSTOS_STORAGE__SQLITE_DIRECT=false to compare the store's paths).
+    let vars = std::env::vars()
+        .filter(|(name, _)| name.starts_with("CUSTOS_"))
+        .chain([("CUSTOS_LOG__LEVEL".to_owned(), "warn".to_owned())]);
     let config = config::load(None, vars, &overrides).unwrap();
     let (server, _) = custos_server::start(config, Arc::new(SystemClock))
         .await

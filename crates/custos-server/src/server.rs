@@ -138,6 +138,7 @@ pub async fn start(
         &database_url,
         &StoreOptions {
             max_connections: config.max_connections,
+            sqlite_direct: config.sqlite_direct,
             ..StoreOptions::default()
         },
     )

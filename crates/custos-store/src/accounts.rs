@@ -455,15 +455,6 @@ pub trait AccountStore {
 pub(crate) const USER_COLUMNS: &str = "id, username, role, team, supervisor_id, password_hash, password_changed_at, \
      totp_sealed, totp_last_step, failed_attempts, locked_until, disabled_at, created_at, last_sign_in_at";
 
-/// `columns` (a comma-separated list) qualified with a table alias, for joins.
-pub(crate) fn qualified(columns: &str, alias: &str) -> String {
-    columns
-        .split(',')
-        .map(|c| format!("{alias}.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// A `users` row as both backends decode it.
 pub(crate) type UserRow = (
     Uuid,
@@ -549,6 +540,17 @@ pub(crate) fn session_from_row(row: SessionRow) -> SessionRecord {
     }
 }
 
+/// The live session with a token hash (`$1`) and its person, in one round trip:
+/// every authenticated request asks this. Decoded by
+/// [`crate::columns::session_with_user`].
+pub(crate) const SESSION_BY_TOKEN_SQL: &str = "SELECT s.id, s.user_id, s.created_at, s.last_seen, \
+     s.mfa_at, s.ip, s.ended_at, s.end_reason, s.device_id, \
+     u.id, u.username, u.role, u.team, u.supervisor_id, u.password_hash, u.password_changed_at, \
+     u.totp_sealed, u.totp_last_step, u.failed_attempts, u.locked_until, u.disabled_at, \
+     u.created_at, u.last_sign_in_at \
+     FROM sessions s JOIN users u ON u.id = s.user_id \
+     WHERE s.token_hash = $1 AND s.ended_at IS NULL";
+
 /// The columns of `devices`, in [`DeviceRow`] order.
 pub(crate) const DEVICE_COLUMNS: &str = "id, user_id, name, created_at, last_seen_at, revoked_at";
 
@@ -570,6 +572,10 @@ pub(crate) fn device_from_row(row: DeviceRow) -> DeviceRecord {
 /// The columns of `service_tokens`, in [`TokenRow`] order.
 pub(crate) const TOKEN_COLUMNS: &str =
     "id, name, role, created_at, expires_at, revoked_at, last_used_at";
+
+/// The service token with a hash (`$1`): every integration's request asks this.
+pub(crate) const TOKEN_BY_HASH_SQL: &str = "SELECT id, name, role, created_at, expires_at, \
+     revoked_at, last_used_at FROM service_tokens WHERE token_hash = $1";
 
 /// A `service_tokens` row.
 pub(crate) type TokenRow = (Uuid, String, String, i64, i64, Option<i64>, Option<i64>);
@@ -595,5 +601,39 @@ pub(crate) fn conflict_or(
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
         _ => StoreError::query(operation)(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `columns` (a comma-separated list) qualified with a table alias.
+    fn qualified(columns: &str, alias: &str) -> String {
+        columns
+            .split(',')
+            .map(|c| format!("{alias}.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    #[test]
+    fn the_session_lookup_selects_the_columns_its_decoder_reads() {
+        let select = format!(
+            "SELECT {}, {} FROM",
+            qualified(SESSION_COLUMNS, "s"),
+            qualified(USER_COLUMNS, "u")
+        );
+        let normalized = SESSION_BY_TOKEN_SQL
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(normalized.starts_with(&select), "{normalized}");
+        let select = format!("SELECT {TOKEN_COLUMNS} FROM");
+        let normalized = TOKEN_BY_HASH_SQL
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(normalized.starts_with(&select), "{normalized}");
     }
 }

@@ -135,6 +135,21 @@ pub(crate) type AnchorRow = (i64, Vec<u8>, Vec<u8>, String, i64);
 /// The select list matching [`EntryRow`].
 pub(crate) const ENTRY_COLUMNS: &str = "seq, time_ms, action, actor, target_kind, target_id, outcome, payload, prev_hash, hash, head_signature";
 
+/// Locks the chain head for an append and reads it (`$1`: the time). Reading it
+/// through an UPDATE takes the lock first (the row on PostgreSQL, the write lock
+/// on SQLite), so appends from every process and node serialize here.
+pub(crate) const LOCK_HEAD_SQL: &str =
+    "UPDATE audit_head SET updated_ms = $1 WHERE singleton = 1 RETURNING seq, hash, frontier";
+
+/// Moves the chain head to the end of an appended batch.
+pub(crate) const ADVANCE_HEAD_SQL: &str =
+    "UPDATE audit_head SET seq = $1, hash = $2, frontier = $3 WHERE singleton = 1";
+
+/// Inserts one entry, its columns in [`ENTRY_COLUMNS`] order.
+pub(crate) const INSERT_ENTRY_SQL: &str = "INSERT INTO audit_entries (seq, time_ms, action, actor, \
+     target_kind, target_id, outcome, payload, prev_hash, hash, head_signature) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
 /// Largest multi-row INSERT, in entries (11 parameters each).
 const INSERT_CHUNK_MAX: usize = 64;
 
@@ -230,5 +245,14 @@ mod tests {
             );
             assert_eq!(chunks.concat(), items);
         }
+    }
+
+    #[test]
+    fn the_single_entry_insert_names_the_entry_columns() {
+        let normalized = super::INSERT_ENTRY_SQL
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(normalized.contains(&format!("({})", super::ENTRY_COLUMNS)));
     }
 }

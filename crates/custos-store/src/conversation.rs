@@ -79,6 +79,25 @@ impl std::fmt::Debug for VerificationCodeRecord {
     }
 }
 
+/// The statements of [`ConversationStore::append_batch`], per append: mark the
+/// interaction active (and set its redaction context) if it is open — writing first
+/// takes its lock (the row on PostgreSQL, the database on SQLite), so concurrent
+/// appends number in turn — then number and insert the entries, then rewrite
+/// earlier entries.
+pub(crate) const TOUCH_OPEN_INTERACTION_SQL: &str = "UPDATE interactions SET \
+     last_activity_at = $1, redaction_context = COALESCE($2, redaction_context) \
+     WHERE id = $3 AND closed_at IS NULL";
+/// The highest entry number of an interaction (`$1`), 0 for none.
+pub(crate) const LAST_ENTRY_SEQ_SQL: &str =
+    "SELECT COALESCE(MAX(seq), 0) FROM interaction_entries WHERE interaction_id = $1";
+/// One entry: id, interaction, seq, kind, created_at, created_by, content, raw_sealed.
+pub(crate) const INSERT_ENTRY_SQL: &str = "INSERT INTO interaction_entries (id, interaction_id, \
+     seq, kind, created_at, created_by, content, raw_sealed) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+/// An earlier entry's new content (`$1`), by id (`$2`) within its interaction (`$3`).
+pub(crate) const REWRITE_ENTRY_SQL: &str =
+    "UPDATE interaction_entries SET content = $1 WHERE id = $2 AND interaction_id = $3";
+
 /// One interaction's append (see [`ConversationStore::append_batch`]).
 #[derive(Debug, Clone)]
 pub struct EntryAppend {

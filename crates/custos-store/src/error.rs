@@ -24,6 +24,15 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// A query on the embedded store's direct connections failed.
+    #[error("database query failed during {operation}")]
+    Embedded {
+        /// What the store was doing, in a few words.
+        operation: &'static str,
+        /// The driver's error.
+        #[source]
+        source: rusqlite::Error,
+    },
     /// A unique name is already taken.
     #[error("{0} already exists")]
     Conflict(&'static str),

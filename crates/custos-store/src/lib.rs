@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod columns;
 mod conversation;
 mod database_url;
 mod detection;
@@ -51,6 +52,9 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// How long a caller waits for a pooled connection before giving up.
     pub acquire_timeout: std::time::Duration,
+    /// SQLite: run the hot paths on direct connections (`sqlite/direct.rs`); off,
+    /// everything goes through sqlx's pool.
+    pub sqlite_direct: bool,
 }
 
 impl Default for StoreOptions {
@@ -58,6 +62,7 @@ impl Default for StoreOptions {
         Self {
             max_connections: 16,
             acquire_timeout: std::time::Duration::from_secs(5),
+            sqlite_direct: true,
         }
     }
 }
@@ -95,6 +100,15 @@ impl Store {
         match self {
             Self::Sqlite(_) => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The embedded store's direct connections for its hot paths
+    /// (`sqlite/direct.rs`); `None` on PostgreSQL and for an in-memory database.
+    fn direct(&self) -> Option<&std::sync::Arc<sqlite::Direct>> {
+        match self {
+            Self::Sqlite(s) => s.direct(),
+            Self::Postgres(_) => None,
         }
     }
 
@@ -147,6 +161,12 @@ impl AuditStore for Store {
         instance: &str,
         now_ms: i64,
     ) -> Result<custos_audit::ChainHead, StoreError> {
+        if let Some(direct) = self.direct() {
+            return direct
+                .clone()
+                .append_audit(pending, signer.clone(), instance.to_owned(), now_ms)
+                .await;
+        }
         dispatch!(self, s => s.append_audit(pending, signer, instance, now_ms).await)
     }
 
@@ -389,6 +409,9 @@ impl AccountStore for Store {
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
+        if let Some(direct) = self.direct() {
+            return direct.session_by_token(token_hash);
+        }
         dispatch!(self, s => s.session_by_token(token_hash).await)
     }
 
@@ -462,6 +485,9 @@ impl AccountStore for Store {
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<ServiceTokenRecord>, StoreError> {
+        if let Some(direct) = self.direct() {
+            return direct.service_token_by_hash(token_hash);
+        }
         dispatch!(self, s => s.service_token_by_hash(token_hash).await)
     }
 
@@ -515,6 +541,9 @@ impl VaultStore for Store {
     }
 
     async fn customer(&self, id: Uuid) -> Result<Option<StoredCustomer>, StoreError> {
+        if let Some(direct) = self.direct() {
+            return direct.customer(id);
+        }
         dispatch!(self, s => s.customer(id).await)
     }
 
@@ -553,6 +582,9 @@ impl VaultStore for Store {
     }
 
     async fn interaction(&self, id: Uuid) -> Result<Option<InteractionRecord>, StoreError> {
+        if let Some(direct) = self.direct() {
+            return direct.interaction(id);
+        }
         dispatch!(self, s => s.interaction(id).await)
     }
 
@@ -588,6 +620,9 @@ impl VaultStore for Store {
 
 impl ConversationStore for Store {
     async fn append_batch(&self, appends: &mut [EntryAppend]) -> Result<Vec<bool>, StoreError> {
+        if let Some(direct) = self.direct() {
+            return direct.clone().append_entries(appends).await;
+        }
         dispatch!(self, s => s.append_batch(appends).await)
     }
 

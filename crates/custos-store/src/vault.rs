@@ -310,6 +310,21 @@ pub(crate) fn customer_from_row(row: CustomerRow) -> Result<CustomerRecord, Stor
     })
 }
 
+/// A customer, its fields, its cards and its open interactions in one round trip
+/// (a customer has few of each, so the join's product stays small); the rows are
+/// folded by [`crate::columns::fold_customer`].
+pub(crate) const CUSTOMER_SQL: &str = "SELECT c.id, c.created_at, c.created_by, c.kek_version, \
+     c.data_key_version, c.data_key_wrapped, c.deleted_at, c.deleted_by, f.field, f.sealed, \
+     k.token, k.customer_id, k.brand, k.bin, k.last4, k.expiry_sealed, k.pan_sealed, \
+     k.vault_key_version, k.created_at, \
+     i.id, i.channel, i.agent_id, i.agent_team, i.opened_by, i.opened_at, \
+     i.verified_at, i.verified_method, i.verification_failures, i.last_activity_at \
+     FROM customers c \
+     LEFT JOIN customer_fields f ON f.customer_id = c.id \
+     LEFT JOIN card_tokens k ON k.customer_id = c.id \
+     LEFT JOIN interactions i ON i.customer_id = c.id AND i.closed_at IS NULL \
+     WHERE c.id = $1";
+
 /// The columns of `card_tokens`, in [`CardRow`] order.
 pub(crate) const CARD_COLUMNS: &str = "token, customer_id, brand, bin, last4, expiry_sealed, \
      pan_sealed, vault_key_version, created_at";
@@ -346,6 +361,11 @@ pub(crate) fn card_from_row(row: CardRow) -> Result<CardTokenRecord, StoreError>
 pub(crate) const INTERACTION_COLUMNS: &str = "id, customer_id, channel, agent_id, agent_team, \
      opened_by, opened_at, closed_at, closed_by, verified_at, verified_method, \
      verification_failures, last_activity_at";
+
+/// One interaction by id (`$1`).
+pub(crate) const INTERACTION_BY_ID_SQL: &str = "SELECT id, customer_id, channel, agent_id, \
+     agent_team, opened_by, opened_at, closed_at, closed_by, verified_at, verified_method, \
+     verification_failures, last_activity_at FROM interactions WHERE id = $1";
 
 /// An `interactions` row.
 pub(crate) type InteractionRow = (

@@ -86,6 +86,7 @@ pub async fn open_existing_store(
         &url,
         &StoreOptions {
             max_connections: 2,
+            sqlite_direct: config.sqlite_direct,
             ..StoreOptions::default()
         },
     )

@@ -108,6 +108,8 @@ pub struct StorageSection {
     pub database_url: Option<String>,
     /// Pool size.
     pub max_connections: Option<u32>,
+    /// SQLite: run the hot paths on direct connections (design record 0012).
+    pub sqlite_direct: Option<bool>,
 }
 
 /// `[session]`

@@ -215,6 +215,8 @@ pub struct Config {
     pub database_url: Option<DatabaseUrl>,
     /// Pool size.
     pub max_connections: u32,
+    /// SQLite: the hot paths on direct connections instead of sqlx's pool.
+    pub sqlite_direct: bool,
     /// Session lifetimes.
     pub session: SessionPolicy,
     /// Lockout.
@@ -761,6 +763,7 @@ pub(super) fn validate(mut file: FileConfig, cli: &CliOverrides) -> Result<Confi
         tls,
         database_url,
         max_connections,
+        sqlite_direct: file.storage.sqlite_direct.unwrap_or(true),
         session: SessionPolicy {
             idle_timeout: Duration::from_secs(idle),
             absolute_timeout: Duration::from_secs(absolute),

@@ -551,48 +551,12 @@ macro_rules! impl_account_store {
                 &self,
                 token_hash: &[u8; 32],
             ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
-                use sqlx::Row as _;
-                // Every authenticated request asks this: one round trip for both rows.
-                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {}, {} FROM sessions s JOIN users u ON u.id = s.user_id \
-                     WHERE s.token_hash = $1 AND s.ended_at IS NULL",
-                    crate::accounts::qualified(SESSION_COLUMNS, "s"),
-                    crate::accounts::qualified(USER_COLUMNS, "u"),
-                )))
-                .bind(token_hash.as_slice())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::query("read session"))?;
-                let Some(row) = row else { return Ok(None) };
-                let corrupt = |_| StoreError::Corrupt("a session row");
-                let session: SessionRow = (
-                    row.try_get(0).map_err(corrupt)?,
-                    row.try_get(1).map_err(corrupt)?,
-                    row.try_get(2).map_err(corrupt)?,
-                    row.try_get(3).map_err(corrupt)?,
-                    row.try_get(4).map_err(corrupt)?,
-                    row.try_get(5).map_err(corrupt)?,
-                    row.try_get(6).map_err(corrupt)?,
-                    row.try_get(7).map_err(corrupt)?,
-                    row.try_get(8).map_err(corrupt)?,
-                );
-                let user: UserRow = (
-                    row.try_get(9).map_err(corrupt)?,
-                    row.try_get(10).map_err(corrupt)?,
-                    row.try_get(11).map_err(corrupt)?,
-                    row.try_get(12).map_err(corrupt)?,
-                    row.try_get(13).map_err(corrupt)?,
-                    row.try_get(14).map_err(corrupt)?,
-                    row.try_get(15).map_err(corrupt)?,
-                    row.try_get(16).map_err(corrupt)?,
-                    row.try_get(17).map_err(corrupt)?,
-                    row.try_get(18).map_err(corrupt)?,
-                    row.try_get(19).map_err(corrupt)?,
-                    row.try_get(20).map_err(corrupt)?,
-                    row.try_get(21).map_err(corrupt)?,
-                    row.try_get(22).map_err(corrupt)?,
-                );
-                Ok(Some((session_from_row(session), user_from_row(user))))
+                let row = sqlx::query(crate::accounts::SESSION_BY_TOKEN_SQL)
+                    .bind(token_hash.as_slice())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::query("read session"))?;
+                row.map(|row| crate::columns::session_with_user(&row)).transpose()
             }
 
             async fn touch_session(&self, id: Uuid, now: i64) -> Result<(), StoreError> {
@@ -805,9 +769,7 @@ macro_rules! impl_account_store {
                 &self,
                 token_hash: &[u8; 32],
             ) -> Result<Option<ServiceTokenRecord>, StoreError> {
-                let row: Option<TokenRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {TOKEN_COLUMNS} FROM service_tokens WHERE token_hash = $1"
-                )))
+                let row: Option<TokenRow> = sqlx::query_as(crate::accounts::TOKEN_BY_HASH_SQL)
                 .bind(token_hash.as_slice())
                 .fetch_optional(&self.pool)
                 .await

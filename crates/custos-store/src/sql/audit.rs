@@ -14,7 +14,8 @@ macro_rules! impl_audit_store {
         use super::$store;
         use crate::StoreError;
         use crate::audit::{
-            AnchorRow, AuditAnchor, AuditQuery, AuditStore, ENTRY_COLUMNS, EntryRow, entry_from_row,
+            ADVANCE_HEAD_SQL, AnchorRow, AuditAnchor, AuditQuery, AuditStore, ENTRY_COLUMNS,
+            EntryRow, LOCK_HEAD_SQL, entry_from_row,
             head_from_row, insert_chunks, seq_param,
         };
 
@@ -31,11 +32,7 @@ macro_rules! impl_audit_store {
                     .begin()
                     .await
                     .map_err(StoreError::query("begin audit append"))?;
-                // Reading the head through an UPDATE locks it first (the row on PostgreSQL,
-                // the write lock on SQLite): appends from every process and node serialize here.
-                let (seq, hash, frontier): (i64, Vec<u8>, Vec<u8>) = sqlx::query_as(
-                    "UPDATE audit_head SET updated_ms = $1 WHERE singleton = 1 RETURNING seq, hash, frontier",
-                )
+                let (seq, hash, frontier): (i64, Vec<u8>, Vec<u8>) = sqlx::query_as(LOCK_HEAD_SQL)
                 .bind(now_ms)
                 .fetch_one(&mut *tx)
                 .await
@@ -65,7 +62,7 @@ macro_rules! impl_audit_store {
                         .await
                         .map_err(StoreError::query("append audit entries"))?;
                 }
-                sqlx::query("UPDATE audit_head SET seq = $1, hash = $2, frontier = $3 WHERE singleton = 1")
+                sqlx::query(ADVANCE_HEAD_SQL)
                     .bind(seq_param(next.seq))
                     .bind(next.hash.as_slice())
                     .bind(next.frontier.encode())

@@ -51,14 +51,10 @@ macro_rules! impl_conversation_store {
                 for append in appends.iter_mut() {
                     // Writing first takes the interaction's lock (the row on PostgreSQL,
                     // the database on SQLite), so concurrent appends number in turn.
-                    let open = sqlx::query(
-                        "UPDATE interactions SET last_activity_at = $1, \
-                         redaction_context = COALESCE($3, redaction_context) \
-                         WHERE id = $2 AND closed_at IS NULL",
-                    )
+                    let open = sqlx::query(crate::conversation::TOUCH_OPEN_INTERACTION_SQL)
                     .bind(append.now)
-                    .bind(append.interaction)
                     .bind(append.context.as_deref())
+                    .bind(append.interaction)
                     .execute(&mut *tx)
                     .await
                     .map_err(StoreError::query("touch interaction"))?;
@@ -66,9 +62,7 @@ macro_rules! impl_conversation_store {
                         stored.push(false);
                         continue;
                     }
-                    let last: i64 = sqlx::query_scalar(
-                        "SELECT COALESCE(MAX(seq), 0) FROM interaction_entries WHERE interaction_id = $1",
-                    )
+                    let last: i64 = sqlx::query_scalar(crate::conversation::LAST_ENTRY_SEQ_SQL)
                     .bind(append.interaction)
                     .fetch_one(&mut *tx)
                     .await
@@ -76,10 +70,7 @@ macro_rules! impl_conversation_store {
                     for (entry, seq) in append.entries.iter_mut().zip(last + 1..) {
                         entry.seq = seq;
                         entry.interaction_id = append.interaction;
-                        sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "INSERT INTO interaction_entries ({ENTRY_COLUMNS}) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                        )))
+                        sqlx::query(crate::conversation::INSERT_ENTRY_SQL)
                         .bind(entry.id)
                         .bind(append.interaction)
                         .bind(seq)
@@ -93,9 +84,7 @@ macro_rules! impl_conversation_store {
                         .map_err(StoreError::query("store entry"))?;
                     }
                     for (id, content) in &append.rewrite {
-                        sqlx::query(
-                            "UPDATE interaction_entries SET content = $1 WHERE id = $2 AND interaction_id = $3",
-                        )
+                        sqlx::query(crate::conversation::REWRITE_ENTRY_SQL)
                         .bind(content)
                         .bind(id)
                         .bind(append.interaction)

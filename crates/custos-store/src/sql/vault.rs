@@ -13,7 +13,7 @@ macro_rules! impl_vault_store {
             CARD_COLUMNS, CardRow, CardTokenRecord,
             INTERACTION_COLUMNS, InteractionRecord, InteractionRow, InteractionScope, KekRecord, NewCustomer,
             StoredCustomer, SystemKeyRecord, VaultStore, WrappedDataKey, card_from_row,
-            customer_from_row, interaction_from_row, version,
+            interaction_from_row, version,
         };
 
         impl VaultStore for $store {
@@ -170,100 +170,12 @@ macro_rules! impl_vault_store {
             }
 
             async fn customer(&self, id: Uuid) -> Result<Option<StoredCustomer>, StoreError> {
-                use sqlx::Row as _;
-                // One round trip: the row, its fields, its cards and its open
-                // interactions (a customer has few of each, so the join's product
-                // stays small); deduplicated below.
-                let rows = sqlx::query(
-                    "SELECT c.id, c.created_at, c.created_by, c.kek_version, c.data_key_version, \
-                     c.data_key_wrapped, c.deleted_at, c.deleted_by, f.field, f.sealed, \
-                     k.token, k.customer_id, k.brand, k.bin, k.last4, k.expiry_sealed, k.pan_sealed, \
-                     k.vault_key_version, k.created_at, \
-                     i.id, i.channel, i.agent_id, i.agent_team, i.opened_by, i.opened_at, \
-                     i.verified_at, i.verified_method, i.verification_failures, i.last_activity_at \
-                     FROM customers c \
-                     LEFT JOIN customer_fields f ON f.customer_id = c.id \
-                     LEFT JOIN card_tokens k ON k.customer_id = c.id \
-                     LEFT JOIN interactions i ON i.customer_id = c.id AND i.closed_at IS NULL \
-                     WHERE c.id = $1",
-                )
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(StoreError::query("read customer"))?;
-                let Some(first) = rows.first() else { return Ok(None) };
-                let corrupt = |_| StoreError::Corrupt("a customer row");
-                let customer = customer_from_row((
-                    first.try_get(0).map_err(corrupt)?,
-                    first.try_get(1).map_err(corrupt)?,
-                    first.try_get(2).map_err(corrupt)?,
-                    first.try_get(3).map_err(corrupt)?,
-                    first.try_get(4).map_err(corrupt)?,
-                    first.try_get(5).map_err(corrupt)?,
-                    first.try_get(6).map_err(corrupt)?,
-                    first.try_get(7).map_err(corrupt)?,
-                ))?;
-                let mut fields = std::collections::BTreeMap::new();
-                let mut cards = std::collections::BTreeMap::new();
-                let mut interactions = std::collections::BTreeMap::new();
-                for row in &rows {
-                    let interaction: Option<Uuid> = row.try_get(19).map_err(corrupt)?;
-                    if let Some(interaction) = interaction
-                        && !interactions.contains_key(&interaction)
-                    {
-                        let record = InteractionRecord {
-                            id: interaction,
-                            customer_id: id,
-                            channel: row.try_get(20).map_err(corrupt)?,
-                            agent_id: row.try_get(21).map_err(corrupt)?,
-                            agent_team: row.try_get(22).map_err(corrupt)?,
-                            opened_by: row.try_get(23).map_err(corrupt)?,
-                            opened_at: row.try_get(24).map_err(corrupt)?,
-                            closed_at: None,
-                            closed_by: None,
-                            verified_at: row.try_get(25).map_err(corrupt)?,
-                            verified_method: row.try_get(26).map_err(corrupt)?,
-                            verification_failures: u32::try_from(
-                                row.try_get::<i64, _>(27).map_err(corrupt)?,
-                            )
-                            .unwrap_or(u32::MAX),
-                            last_activity_at: row.try_get(28).map_err(corrupt)?,
-                        };
-                        interactions.insert(interaction, record);
-                    }
-                    let field: Option<String> = row.try_get(8).map_err(corrupt)?;
-                    if let Some(field) = field {
-                        let sealed: Vec<u8> = row.try_get(9).map_err(corrupt)?;
-                        fields.insert(field, sealed);
-                    }
-                    let token: Option<String> = row.try_get(10).map_err(corrupt)?;
-                    if let Some(token) = token
-                        && !cards.contains_key(&token)
-                    {
-                        let card: CardRow = (
-                            token.clone(),
-                            row.try_get(11).map_err(corrupt)?,
-                            row.try_get(12).map_err(corrupt)?,
-                            row.try_get(13).map_err(corrupt)?,
-                            row.try_get(14).map_err(corrupt)?,
-                            row.try_get(15).map_err(corrupt)?,
-                            row.try_get(16).map_err(corrupt)?,
-                            row.try_get(17).map_err(corrupt)?,
-                            row.try_get(18).map_err(corrupt)?,
-                        );
-                        cards.insert(token, card_from_row(card)?);
-                    }
-                }
-                let mut cards: Vec<CardTokenRecord> = cards.into_values().collect();
-                cards.sort_by(|a, b| (a.created_at, &a.token).cmp(&(b.created_at, &b.token)));
-                let mut open_interactions: Vec<InteractionRecord> = interactions.into_values().collect();
-                open_interactions.sort_by_key(|i| (i.opened_at, i.id));
-                Ok(Some(StoredCustomer {
-                    customer,
-                    fields: fields.into_iter().collect(),
-                    cards,
-                    open_interactions,
-                }))
+                let rows = sqlx::query(crate::vault::CUSTOMER_SQL)
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::query("read customer"))?;
+                crate::columns::fold_customer(id, &rows)
             }
 
             async fn delete_customer(&self, id: Uuid, now: i64, by: &str) -> Result<bool, StoreError> {
@@ -404,9 +316,7 @@ macro_rules! impl_vault_store {
             }
 
             async fn interaction(&self, id: Uuid) -> Result<Option<InteractionRecord>, StoreError> {
-                let row: Option<InteractionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {INTERACTION_COLUMNS} FROM interactions WHERE id = $1"
-                )))
+                let row: Option<InteractionRow> = sqlx::query_as(crate::vault::INTERACTION_BY_ID_SQL)
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await

@@ -2,8 +2,13 @@
 //! foreign keys on, a busy timeout instead of immediate lock errors, and
 //! `synchronous = FULL` so an acknowledged write survives a power cut.
 
+mod direct;
+
+pub(crate) use direct::Direct;
+
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -22,18 +27,22 @@ crate::sql::conversation::impl_conversation_store!(SqliteStore, sqlx::Sqlite);
 use crate::{DatabaseUrl, StoreError, StoreOptions, migrations};
 
 /// How long a writer waits for another writer's lock before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A store on an SQLite database file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    /// The hot paths' own connections; none for an in-memory database, which
+    /// cannot be shared between drivers.
+    direct: Option<Arc<Direct>>,
 }
 
 impl SqliteStore {
     /// Opens the file named by `url` (creating it and its directory) and migrates it.
     pub async fn open(url: &DatabaseUrl, options: &StoreOptions) -> Result<Self, StoreError> {
-        if let Some(parent) = url.sqlite_path().as_deref().and_then(Path::parent)
+        let path = url.sqlite_path();
+        if let Some(parent) = path.as_deref().and_then(Path::parent)
             && !parent.as_os_str().is_empty()
         {
             std::fs::create_dir_all(parent).map_err(StoreError::File)?;
@@ -60,11 +69,24 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(StoreError::Migration)?;
-        Ok(Self { pool })
+        let direct = path
+            .filter(|p| options.sqlite_direct && !in_memory(p, url.expose_secret()))
+            .map(|p| Arc::new(Direct::new(&p)));
+        Ok(Self { pool, direct })
+    }
+
+    /// The direct connections, if this database has them.
+    pub(crate) fn direct(&self) -> Option<&Arc<Direct>> {
+        self.direct.as_ref()
     }
 
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Whether the URL names a database that lives only in its connection's memory.
+fn in_memory(path: &Path, url: &str) -> bool {
+    path.as_os_str().is_empty() || path == Path::new(":memory:") || url.contains("mode=memory")
 }

@@ -3,7 +3,7 @@
 use custos_store::{
     AccountStore, ServiceTokenRecord, SessionRecord, SettingRecord, Store, StoreError, UserRecord,
 };
-use custos_testkit::TestDatabase;
+use custos_testkit::{Backend, TestDatabase};
 use uuid::Uuid;
 
 const T0: i64 = 1_800_000_000;
@@ -371,7 +371,63 @@ custos_testkit::test_on_both_stores!(
     service_tokens_have_unique_names,
     sessions_are_found_by_id_and_stepped_up,
     settings_change_in_one_step_and_return_to_the_file,
+    lookups_see_other_connections_at_once_and_hold_no_snapshot,
 );
+
+/// The lookups every request makes (on SQLite, on the store's direct connections)
+/// see a change made through another connection at once, and leave no read open
+/// behind them: an open read would keep SQLite from checkpointing its log.
+async fn lookups_see_other_connections_at_once_and_hold_no_snapshot(db: TestDatabase) {
+    let store = db.open().await;
+    let alice = user("alice");
+    store.create_user(&alice).await.unwrap();
+    store
+        .create_session(&session(alice.id), &[21; 32])
+        .await
+        .unwrap();
+    let token = ServiceTokenRecord {
+        id: Uuid::new_v4(),
+        name: "crm".into(),
+        role: "integration".into(),
+        created_at: T0,
+        expires_at: T0 + 3600,
+        revoked_at: None,
+        last_used_at: None,
+    };
+    store.create_service_token(&token, &[22; 32]).await.unwrap();
+    for _ in 0..3 {
+        assert!(store.session_by_token(&[21; 32]).await.unwrap().is_some());
+        assert_eq!(
+            store.service_token_by_hash(&[22; 32]).await.unwrap(),
+            Some(token.clone())
+        );
+    }
+    if db.backend() == Backend::Sqlite {
+        db.execute_raw("PRAGMA wal_checkpoint(TRUNCATE)").await;
+        let path = db.url().sqlite_path().unwrap();
+        let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+        assert_eq!(
+            std::fs::metadata(&wal).map_or(0, |m| m.len()),
+            0,
+            "a lookup left a read open, so the log could not be checkpointed"
+        );
+    }
+    db.execute_raw(&format!(
+        "UPDATE sessions SET ended_at = {T0}, end_reason = 'elsewhere'; \
+         UPDATE service_tokens SET revoked_at = {T0}"
+    ))
+    .await;
+    assert_eq!(store.session_by_token(&[21; 32]).await.unwrap(), None);
+    assert_eq!(
+        store
+            .service_token_by_hash(&[22; 32])
+            .await
+            .unwrap()
+            .and_then(|t| t.revoked_at),
+        Some(T0)
+    );
+    finish(store, db).await;
+}
 
 async fn devices_enrol_once_and_revocation_ends_their_sessions(db: TestDatabase) {
     let store = db.open().await;

@@ -1,0 +1,250 @@
+//! Reading a result row by column position, the same way for every driver.
+//!
+//! The rows that both the sqlx backends and the direct SQLite path
+//! (`sqlite/direct.rs`) read — a session with its person, a service token, a
+//! customer with its fields, cards and open interactions — are decoded once, over
+//! [`Columns`], so the two drivers cannot drift apart.
+
+use std::collections::BTreeMap;
+
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::accounts::{
+    ServiceTokenRecord, SessionRecord, UserRecord, session_from_row, token_from_row, user_from_row,
+};
+use crate::vault::{
+    CardTokenRecord, InteractionRecord, StoredCustomer, card_from_row, customer_from_row,
+    interaction_from_row,
+};
+
+/// A result row whose columns are read by position.
+pub(crate) trait Columns {
+    /// An integer or NULL.
+    fn int(&self, at: usize) -> Result<Option<i64>, StoreError>;
+    /// Text or NULL.
+    fn text(&self, at: usize) -> Result<Option<String>, StoreError>;
+    /// Bytes or NULL.
+    fn blob(&self, at: usize) -> Result<Option<Vec<u8>>, StoreError>;
+    /// A UUID or NULL.
+    fn uuid(&self, at: usize) -> Result<Option<Uuid>, StoreError>;
+}
+
+const WRONG_TYPE: StoreError = StoreError::Corrupt("a column of an unexpected type");
+
+/// A value the schema declares NOT NULL.
+fn present<T>(value: Option<T>) -> Result<T, StoreError> {
+    value.ok_or(StoreError::Corrupt("a missing value in a NOT NULL column"))
+}
+
+macro_rules! sqlx_columns {
+    ($row:ty) => {
+        impl Columns for $row {
+            fn int(&self, at: usize) -> Result<Option<i64>, StoreError> {
+                sqlx::Row::try_get(self, at).map_err(|_| WRONG_TYPE)
+            }
+            fn text(&self, at: usize) -> Result<Option<String>, StoreError> {
+                sqlx::Row::try_get(self, at).map_err(|_| WRONG_TYPE)
+            }
+            fn blob(&self, at: usize) -> Result<Option<Vec<u8>>, StoreError> {
+                sqlx::Row::try_get(self, at).map_err(|_| WRONG_TYPE)
+            }
+            fn uuid(&self, at: usize) -> Result<Option<Uuid>, StoreError> {
+                sqlx::Row::try_get(self, at).map_err(|_| WRONG_TYPE)
+            }
+        }
+    };
+}
+
+sqlx_columns!(sqlx::sqlite::SqliteRow);
+sqlx_columns!(sqlx::postgres::PgRow);
+
+impl Columns for rusqlite::Row<'_> {
+    fn int(&self, at: usize) -> Result<Option<i64>, StoreError> {
+        self.get(at).map_err(|_| WRONG_TYPE)
+    }
+    fn text(&self, at: usize) -> Result<Option<String>, StoreError> {
+        self.get(at).map_err(|_| WRONG_TYPE)
+    }
+    fn blob(&self, at: usize) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(at).map_err(|_| WRONG_TYPE)
+    }
+    fn uuid(&self, at: usize) -> Result<Option<Uuid>, StoreError> {
+        self.get(at).map_err(|_| WRONG_TYPE)
+    }
+}
+
+/// The `sessions` columns ([`crate::accounts::SESSION_COLUMNS`]) from `at` on.
+fn session_at(row: &impl Columns, at: usize) -> Result<SessionRecord, StoreError> {
+    Ok(session_from_row((
+        present(row.uuid(at)?)?,
+        present(row.uuid(at + 1)?)?,
+        present(row.int(at + 2)?)?,
+        present(row.int(at + 3)?)?,
+        present(row.int(at + 4)?)?,
+        row.text(at + 5)?,
+        row.int(at + 6)?,
+        row.text(at + 7)?,
+        row.uuid(at + 8)?,
+    )))
+}
+
+/// The `users` columns ([`crate::accounts::USER_COLUMNS`]) from `at` on.
+fn user_at(row: &impl Columns, at: usize) -> Result<UserRecord, StoreError> {
+    Ok(user_from_row((
+        present(row.uuid(at)?)?,
+        present(row.text(at + 1)?)?,
+        present(row.text(at + 2)?)?,
+        row.text(at + 3)?,
+        row.uuid(at + 4)?,
+        present(row.text(at + 5)?)?,
+        present(row.int(at + 6)?)?,
+        row.blob(at + 7)?,
+        row.int(at + 8)?,
+        present(row.int(at + 9)?)?,
+        row.int(at + 10)?,
+        row.int(at + 11)?,
+        present(row.int(at + 12)?)?,
+        row.int(at + 13)?,
+    )))
+}
+
+/// A row of [`crate::accounts::SESSION_BY_TOKEN_SQL`].
+pub(crate) fn session_with_user(
+    row: &impl Columns,
+) -> Result<(SessionRecord, UserRecord), StoreError> {
+    Ok((session_at(row, 0)?, user_at(row, 9)?))
+}
+
+/// The `service_tokens` columns ([`crate::accounts::TOKEN_COLUMNS`]) from `at` on.
+pub(crate) fn token_at(row: &impl Columns, at: usize) -> Result<ServiceTokenRecord, StoreError> {
+    Ok(token_from_row((
+        present(row.uuid(at)?)?,
+        present(row.text(at + 1)?)?,
+        present(row.text(at + 2)?)?,
+        present(row.int(at + 3)?)?,
+        present(row.int(at + 4)?)?,
+        row.int(at + 5)?,
+        row.int(at + 6)?,
+    )))
+}
+
+/// The `interactions` columns ([`crate::vault::INTERACTION_COLUMNS`]) from `at` on.
+pub(crate) fn interaction_at(
+    row: &impl Columns,
+    at: usize,
+) -> Result<InteractionRecord, StoreError> {
+    Ok(interaction_from_row((
+        present(row.uuid(at)?)?,
+        present(row.uuid(at + 1)?)?,
+        present(row.text(at + 2)?)?,
+        present(row.uuid(at + 3)?)?,
+        row.text(at + 4)?,
+        present(row.text(at + 5)?)?,
+        present(row.int(at + 6)?)?,
+        row.int(at + 7)?,
+        row.text(at + 8)?,
+        row.int(at + 9)?,
+        row.text(at + 10)?,
+        present(row.int(at + 11)?)?,
+        present(row.int(at + 12)?)?,
+    )))
+}
+
+/// Folds the rows of [`crate::vault::CUSTOMER_SQL`] (one per combination of field,
+/// card and open interaction) into the customer, row by row.
+#[derive(Default)]
+pub(crate) struct CustomerFold {
+    customer: Option<crate::vault::CustomerRecord>,
+    fields: BTreeMap<String, Vec<u8>>,
+    cards: BTreeMap<String, CardTokenRecord>,
+    interactions: BTreeMap<Uuid, InteractionRecord>,
+}
+
+impl CustomerFold {
+    /// Adds one row of customer `id`.
+    pub(crate) fn add(&mut self, id: Uuid, row: &impl Columns) -> Result<(), StoreError> {
+        if self.customer.is_none() {
+            self.customer = Some(customer_from_row((
+                present(row.uuid(0)?)?,
+                present(row.int(1)?)?,
+                present(row.text(2)?)?,
+                row.int(3)?,
+                present(row.int(4)?)?,
+                row.blob(5)?,
+                row.int(6)?,
+                row.text(7)?,
+            ))?);
+        }
+        if let Some(field) = row.text(8)?
+            && !self.fields.contains_key(&field)
+        {
+            self.fields.insert(field, present(row.blob(9)?)?);
+        }
+        if let Some(token) = row.text(10)?
+            && !self.cards.contains_key(&token)
+        {
+            let card = card_from_row((
+                token.clone(),
+                present(row.uuid(11)?)?,
+                present(row.text(12)?)?,
+                present(row.text(13)?)?,
+                present(row.text(14)?)?,
+                present(row.blob(15)?)?,
+                present(row.blob(16)?)?,
+                present(row.int(17)?)?,
+                present(row.int(18)?)?,
+            ))?;
+            self.cards.insert(token, card);
+        }
+        if let Some(interaction) = row.uuid(19)?
+            && !self.interactions.contains_key(&interaction)
+        {
+            let record = InteractionRecord {
+                id: interaction,
+                customer_id: id,
+                channel: present(row.text(20)?)?,
+                agent_id: present(row.uuid(21)?)?,
+                agent_team: row.text(22)?,
+                opened_by: present(row.text(23)?)?,
+                opened_at: present(row.int(24)?)?,
+                closed_at: None,
+                closed_by: None,
+                verified_at: row.int(25)?,
+                verified_method: row.text(26)?,
+                verification_failures: u32::try_from(present(row.int(27)?)?).unwrap_or(u32::MAX),
+                last_activity_at: present(row.int(28)?)?,
+            };
+            self.interactions.insert(interaction, record);
+        }
+        Ok(())
+    }
+
+    /// The customer, or `None` if no row was added.
+    pub(crate) fn finish(self) -> Option<StoredCustomer> {
+        let customer = self.customer?;
+        let mut cards: Vec<CardTokenRecord> = self.cards.into_values().collect();
+        cards.sort_by(|a, b| (a.created_at, &a.token).cmp(&(b.created_at, &b.token)));
+        let mut open_interactions: Vec<InteractionRecord> =
+            self.interactions.into_values().collect();
+        open_interactions.sort_by_key(|i| (i.opened_at, i.id));
+        Some(StoredCustomer {
+            customer,
+            fields: self.fields.into_iter().collect(),
+            cards,
+            open_interactions,
+        })
+    }
+}
+
+/// [`CustomerFold`] over rows already fetched.
+pub(crate) fn fold_customer<R: Columns>(
+    id: Uuid,
+    rows: &[R],
+) -> Result<Option<StoredCustomer>, StoreError> {
+    let mut fold = CustomerFold::default();
+    for row in rows {
+        fold.add(id, row)?;
+    }
+    Ok(fold.finish())
+}

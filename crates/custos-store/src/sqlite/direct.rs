@@ -1,0 +1,371 @@
+//! SQLite's hot paths on in-process connections, without sqlx's thread hop.
+//!
+//! sqlx runs each SQLite connection on a thread of its own, and every statement is
+//! a round trip through channels to it: measured on the reference machine at about
+//! 150–190 µs of CPU per query, mostly thread wake-ups (BENCHMARKS.md, issue 5).
+//! The lookups every request makes — a session or a service token by its hash, a
+//! customer with its fields, cards and open interactions, an interaction — run
+//! here instead, on rusqlite connections used on the calling thread: a read from
+//! SQLite's page cache takes microseconds, like any other CPU work a request does.
+//! The two group commits (the audit trail's and the conversation entries') run
+//! here too, on one writer connection on the blocking pool: one hop per batch
+//! instead of one per statement.
+//!
+//! The connections open the same file as the sqlx pool with the same settings
+//! (`synchronous = FULL`, `secure_delete`, foreign keys, a busy timeout; the file
+//! is already in WAL mode). Readers are `query_only`. SQL text is shared with the
+//! sqlx implementations, and rows are decoded by the same code (`columns.rs`).
+//! Design record: `docs/design/0012-sqlite-hot-paths.md`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use custos_audit::{AuditSigner, ChainHead, PendingEntry, seal_batch};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use uuid::Uuid;
+
+use super::BUSY_TIMEOUT;
+use crate::StoreError;
+use crate::accounts::{
+    SESSION_BY_TOKEN_SQL, ServiceTokenRecord, SessionRecord, TOKEN_BY_HASH_SQL, UserRecord,
+};
+use crate::audit::{ADVANCE_HEAD_SQL, INSERT_ENTRY_SQL, LOCK_HEAD_SQL, head_from_row, seq_param};
+use crate::columns::{CustomerFold, interaction_at, session_with_user, token_at};
+use crate::conversation::{
+    EntryAppend, INSERT_ENTRY_SQL as INSERT_CONVERSATION_ENTRY_SQL, LAST_ENTRY_SEQ_SQL,
+    REWRITE_ENTRY_SQL, TOUCH_OPEN_INTERACTION_SQL,
+};
+use crate::vault::{CUSTOMER_SQL, INTERACTION_BY_ID_SQL, InteractionRecord, StoredCustomer};
+
+/// Idle reader connections kept open; more are opened under load and closed after.
+const MAX_IDLE_READERS: usize = 8;
+
+/// Direct connections to one SQLite file.
+#[derive(Debug)]
+pub(crate) struct Direct {
+    path: PathBuf,
+    readers: Mutex<Vec<Connection>>,
+    writer: Mutex<Option<Connection>>,
+}
+
+/// Wraps a rusqlite error raised while doing `operation`.
+fn embedded(operation: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |source| StoreError::Embedded { operation, source }
+}
+
+impl Direct {
+    /// Direct connections to the database at `path` (already created and migrated).
+    pub(crate) fn new(path: &Path) -> Self {
+        Self {
+            path: path.to_owned(),
+            readers: Mutex::new(Vec::new()),
+            writer: Mutex::new(None),
+        }
+    }
+
+    fn open(&self, query_only: bool) -> Result<Connection, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection =
+            Connection::open_with_flags(&self.path, flags).map_err(embedded("open database"))?;
+        connection
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(embedded("set busy timeout"))?;
+        connection
+            .execute_batch(if query_only {
+                "PRAGMA query_only = ON; PRAGMA foreign_keys = ON;"
+            } else {
+                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"
+            })
+            .map_err(embedded("configure connection"))?;
+        Ok(connection)
+    }
+
+    /// Runs `read` on an idle reader connection (or a new one), on this thread.
+    fn read<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = self
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let connection = match idle {
+            Some(connection) => connection,
+            None => self.open(true)?,
+        };
+        let result = read(&connection);
+        let mut readers = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
+        if readers.len() < MAX_IDLE_READERS {
+            readers.push(connection);
+        }
+        result
+    }
+
+    /// The first row `sql` returns for `params`, decoded; on this thread.
+    fn first_row<T>(
+        &self,
+        operation: &'static str,
+        sql: &str,
+        params: impl rusqlite::Params,
+        decode: impl FnOnce(&rusqlite::Row<'_>) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        self.read(|connection| {
+            let mut statement = connection
+                .prepare_cached(sql)
+                .map_err(embedded(operation))?;
+            let mut rows = statement.query(params).map_err(embedded(operation))?;
+            match rows.next().map_err(embedded(operation))? {
+                Some(row) => decode(row).map(Some),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// The live session with this token hash, and its person.
+    pub(crate) fn session_by_token(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
+        self.first_row(
+            "read session",
+            SESSION_BY_TOKEN_SQL,
+            [token_hash.as_slice()],
+            |row| session_with_user(row),
+        )
+    }
+
+    /// The service token with this hash.
+    pub(crate) fn service_token_by_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<ServiceTokenRecord>, StoreError> {
+        self.first_row(
+            "read service token",
+            TOKEN_BY_HASH_SQL,
+            [token_hash.as_slice()],
+            |row| token_at(row, 0),
+        )
+    }
+
+    /// One interaction by id.
+    pub(crate) fn interaction(&self, id: Uuid) -> Result<Option<InteractionRecord>, StoreError> {
+        self.first_row("read interaction", INTERACTION_BY_ID_SQL, [id], |row| {
+            interaction_at(row, 0)
+        })
+    }
+
+    /// A customer with their fields, cards and open interactions.
+    pub(crate) fn customer(&self, id: Uuid) -> Result<Option<StoredCustomer>, StoreError> {
+        self.read(|connection| {
+            let mut statement = connection
+                .prepare_cached(CUSTOMER_SQL)
+                .map_err(embedded("read customer"))?;
+            let mut rows = statement.query([id]).map_err(embedded("read customer"))?;
+            let mut fold = CustomerFold::default();
+            while let Some(row) = rows.next().map_err(embedded("read customer"))? {
+                fold.add(id, row)?;
+            }
+            Ok(fold.finish())
+        })
+    }
+
+    /// Runs `write` in one IMMEDIATE transaction on the writer connection, on the
+    /// blocking pool (the commit waits for the disk). IMMEDIATE takes SQLite's write
+    /// lock first, so writers in every process serialize at the start.
+    async fn write<T: Send + 'static>(
+        self: Arc<Self>,
+        operation: &'static str,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        tokio::task::spawn_blocking(move || {
+            let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+            if writer.is_none() {
+                *writer = Some(self.open(false)?);
+            }
+            let Some(connection) = writer.as_mut() else {
+                return Err(StoreError::Corrupt("no writer connection"));
+            };
+            let tx = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(embedded(operation))?;
+            let done = write(&tx)?;
+            tx.commit().map_err(embedded(operation))?;
+            Ok(done)
+        })
+        .await
+        .map_err(|_| StoreError::Corrupt("a write task ended abnormally"))?
+    }
+
+    /// Appends a batch of audit entries in one durable transaction.
+    pub(crate) async fn append_audit(
+        self: Arc<Self>,
+        pending: Vec<PendingEntry>,
+        signer: AuditSigner,
+        instance: String,
+        now_ms: i64,
+    ) -> Result<ChainHead, StoreError> {
+        self.write("append audit entries", move |tx| {
+            append_audit_in(tx, pending, &signer, &instance, now_ms)
+        })
+        .await
+    }
+
+    /// [`crate::ConversationStore::append_batch`] in one durable transaction.
+    pub(crate) async fn append_entries(
+        self: Arc<Self>,
+        appends: &mut [EntryAppend],
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut owned = appends.to_vec();
+        let (stored, owned) = self
+            .write("append conversation entries", move |tx| {
+                let stored = append_entries_in(tx, &mut owned)?;
+                Ok((stored, owned))
+            })
+            .await?;
+        for (append, done) in appends.iter_mut().zip(owned) {
+            append.entries = done.entries;
+        }
+        Ok(stored)
+    }
+}
+
+fn append_audit_in(
+    tx: &rusqlite::Transaction<'_>,
+    pending: Vec<PendingEntry>,
+    signer: &AuditSigner,
+    instance: &str,
+    now_ms: i64,
+) -> Result<ChainHead, StoreError> {
+    let (seq, hash, frontier): (i64, Vec<u8>, Vec<u8>) = tx
+        .query_row(LOCK_HEAD_SQL, [now_ms], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .map_err(embedded("lock audit head"))?;
+    let head = head_from_row(seq, &hash, &frontier)?;
+    let (sealed, next) = seal_batch(&head, pending, signer, instance);
+    {
+        let mut insert = tx
+            .prepare_cached(INSERT_ENTRY_SQL)
+            .map_err(embedded("append audit entries"))?;
+        for e in &sealed {
+            insert
+                .execute(params![
+                    seq_param(e.seq),
+                    e.time_ms,
+                    e.index.action,
+                    e.index.actor,
+                    e.index.target_kind,
+                    e.index.target_id,
+                    e.index.outcome,
+                    e.payload,
+                    e.prev_hash.as_slice(),
+                    e.hash.as_slice(),
+                    e.head_signature,
+                ])
+                .map_err(embedded("append audit entries"))?;
+        }
+    }
+    tx.execute(
+        ADVANCE_HEAD_SQL,
+        params![
+            seq_param(next.seq),
+            next.hash.as_slice(),
+            next.frontier.encode()
+        ],
+    )
+    .map_err(embedded("advance audit head"))?;
+    Ok(next)
+}
+
+fn append_entries_in(
+    tx: &rusqlite::Transaction<'_>,
+    appends: &mut [EntryAppend],
+) -> Result<Vec<bool>, StoreError> {
+    let mut stored = Vec::with_capacity(appends.len());
+    for append in appends.iter_mut() {
+        let open = tx
+            .prepare_cached(TOUCH_OPEN_INTERACTION_SQL)
+            .and_then(|mut s| {
+                s.execute(params![
+                    append.now,
+                    append.context.as_deref(),
+                    append.interaction
+                ])
+            })
+            .map_err(embedded("touch interaction"))?;
+        if open != 1 {
+            stored.push(false);
+            continue;
+        }
+        let last: i64 = tx
+            .prepare_cached(LAST_ENTRY_SEQ_SQL)
+            .and_then(|mut s| s.query_row([append.interaction], |row| row.get(0)))
+            .map_err(embedded("number entries"))?;
+        let mut insert = tx
+            .prepare_cached(INSERT_CONVERSATION_ENTRY_SQL)
+            .map_err(embedded("store entry"))?;
+        for (entry, seq) in append.entries.iter_mut().zip(last + 1..) {
+            entry.seq = seq;
+            entry.interaction_id = append.interaction;
+            insert
+                .execute(params![
+                    entry.id,
+                    append.interaction,
+                    seq,
+                    entry.kind,
+                    entry.created_at,
+                    entry.created_by,
+                    entry.content,
+                    entry.raw_sealed,
+                ])
+                .map_err(embedded("store entry"))?;
+        }
+        let mut rewrite = tx
+            .prepare_cached(REWRITE_ENTRY_SQL)
+            .map_err(embedded("redact earlier entry"))?;
+        for (id, content) in &append.rewrite {
+            rewrite
+                .execute(params![content, id, append.interaction])
+                .map_err(embedded("redact earlier entry"))?;
+        }
+        stored.push(true);
+    }
+    Ok(stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SQLite numbers `$N` parameters in the order they first appear, not by N;
+    /// the direct path binds by position, so every shared statement must name its
+    /// parameters in order ($1, then $2, …), as sqlx binds them by N.
+    #[test]
+    fn shared_statements_name_their_parameters_in_order() {
+        for sql in [
+            SESSION_BY_TOKEN_SQL,
+            TOKEN_BY_HASH_SQL,
+            CUSTOMER_SQL,
+            INTERACTION_BY_ID_SQL,
+            LOCK_HEAD_SQL,
+            INSERT_ENTRY_SQL,
+            ADVANCE_HEAD_SQL,
+            TOUCH_OPEN_INTERACTION_SQL,
+            LAST_ENTRY_SEQ_SQL,
+            INSERT_CONVERSATION_ENTRY_SQL,
+            REWRITE_ENTRY_SQL,
+        ] {
+            let mut seen: Vec<u32> = Vec::new();
+            for piece in sql.split('$').skip(1) {
+                let digits: String = piece.chars().take_while(char::is_ascii_digit).collect();
+                let n: u32 = digits.parse().expect("a numbered parameter");
+                if !seen.contains(&n) {
+                    seen.push(n);
+                }
+            }
+            let expected: Vec<u32> = (1..=u32::try_from(seen.len()).unwrap()).collect();
+            assert_eq!(seen, expected, "{sql}");
+        }
+    }
+}
