@@ -603,37 +603,3 @@ pub(crate) fn conflict_or(
         _ => StoreError::query(operation)(e),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `columns` (a comma-separated list) qualified with a table alias.
-    fn qualified(columns: &str, alias: &str) -> String {
-        columns
-            .split(',')
-            .map(|c| format!("{alias}.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    #[test]
-    fn the_session_lookup_selects_the_columns_its_decoder_reads() {
-        let select = format!(
-            "SELECT {}, {} FROM",
-            qualified(SESSION_COLUMNS, "s"),
-            qualified(USER_COLUMNS, "u")
-        );
-        let normalized = SESSION_BY_TOKEN_SQL
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert!(normalized.starts_with(&select), "{normalized}");
-        let select = format!("SELECT {TOKEN_COLUMNS} FROM");
-        let normalized = TOKEN_BY_HASH_SQL
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert!(normalized.starts_with(&select), "{normalized}");
-    }
-}

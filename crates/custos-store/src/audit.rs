@@ -246,13 +246,4 @@ mod tests {
             assert_eq!(chunks.concat(), items);
         }
     }
-
-    #[test]
-    fn the_single_entry_insert_names_the_entry_columns() {
-        let normalized = super::INSERT_ENTRY_SQL
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert!(normalized.contains(&format!("({})", super::ENTRY_COLUMNS)));
-    }
 }

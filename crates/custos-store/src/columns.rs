@@ -116,38 +116,35 @@ pub(crate) fn session_with_user(
     Ok((session_at(row, 0)?, user_at(row, 9)?))
 }
 
-/// The `service_tokens` columns ([`crate::accounts::TOKEN_COLUMNS`]) from `at` on.
-pub(crate) fn token_at(row: &impl Columns, at: usize) -> Result<ServiceTokenRecord, StoreError> {
+/// A row of [`crate::accounts::TOKEN_BY_HASH_SQL`] ([`crate::accounts::TOKEN_COLUMNS`]).
+pub(crate) fn decode_service_token(row: &impl Columns) -> Result<ServiceTokenRecord, StoreError> {
     Ok(token_from_row((
-        present(row.uuid(at)?)?,
-        present(row.text(at + 1)?)?,
-        present(row.text(at + 2)?)?,
-        present(row.int(at + 3)?)?,
-        present(row.int(at + 4)?)?,
-        row.int(at + 5)?,
-        row.int(at + 6)?,
+        present(row.uuid(0)?)?,
+        present(row.text(1)?)?,
+        present(row.text(2)?)?,
+        present(row.int(3)?)?,
+        present(row.int(4)?)?,
+        row.int(5)?,
+        row.int(6)?,
     )))
 }
 
-/// The `interactions` columns ([`crate::vault::INTERACTION_COLUMNS`]) from `at` on.
-pub(crate) fn interaction_at(
-    row: &impl Columns,
-    at: usize,
-) -> Result<InteractionRecord, StoreError> {
+/// A row of [`crate::vault::INTERACTION_BY_ID_SQL`] ([`crate::vault::INTERACTION_COLUMNS`]).
+pub(crate) fn decode_interaction(row: &impl Columns) -> Result<InteractionRecord, StoreError> {
     Ok(interaction_from_row((
-        present(row.uuid(at)?)?,
-        present(row.uuid(at + 1)?)?,
-        present(row.text(at + 2)?)?,
-        present(row.uuid(at + 3)?)?,
-        row.text(at + 4)?,
-        present(row.text(at + 5)?)?,
-        present(row.int(at + 6)?)?,
-        row.int(at + 7)?,
-        row.text(at + 8)?,
-        row.int(at + 9)?,
-        row.text(at + 10)?,
-        present(row.int(at + 11)?)?,
-        present(row.int(at + 12)?)?,
+        present(row.uuid(0)?)?,
+        present(row.uuid(1)?)?,
+        present(row.text(2)?)?,
+        present(row.uuid(3)?)?,
+        row.text(4)?,
+        present(row.text(5)?)?,
+        present(row.int(6)?)?,
+        row.int(7)?,
+        row.text(8)?,
+        row.int(9)?,
+        row.text(10)?,
+        present(row.int(11)?)?,
+        present(row.int(12)?)?,
     )))
 }
 
@@ -247,4 +244,53 @@ pub(crate) fn fold_customer<R: Columns>(
         fold.add(id, row)?;
     }
     Ok(fold.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::accounts::{
+        SESSION_BY_TOKEN_SQL, SESSION_COLUMNS, TOKEN_BY_HASH_SQL, TOKEN_COLUMNS, USER_COLUMNS,
+    };
+    use crate::audit::{ENTRY_COLUMNS, INSERT_ENTRY_SQL};
+    use crate::vault::{INTERACTION_BY_ID_SQL, INTERACTION_COLUMNS};
+
+    /// `sql` with every run of whitespace made one space.
+    fn normalized(sql: &str) -> String {
+        sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// `columns` (a comma-separated list) qualified with a table alias.
+    fn qualified(columns: &str, alias: &str) -> String {
+        columns
+            .split(',')
+            .map(|c| format!("{alias}.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The shared statements spell their column lists out (so they can be
+    /// constants); each must list exactly the columns its decoder reads, in order.
+    #[test]
+    fn shared_statements_list_the_columns_their_decoders_read() {
+        let session = format!(
+            "SELECT {}, {} FROM",
+            qualified(SESSION_COLUMNS, "s"),
+            qualified(USER_COLUMNS, "u")
+        );
+        for (sql, prefix) in [
+            (SESSION_BY_TOKEN_SQL, session),
+            (TOKEN_BY_HASH_SQL, format!("SELECT {TOKEN_COLUMNS} FROM")),
+            (
+                INTERACTION_BY_ID_SQL,
+                format!("SELECT {INTERACTION_COLUMNS} FROM"),
+            ),
+            (
+                INSERT_ENTRY_SQL,
+                format!("INSERT INTO audit_entries ({ENTRY_COLUMNS}) VALUES"),
+            ),
+        ] {
+            let sql = normalized(sql);
+            assert!(sql.starts_with(&normalized(&prefix)), "{sql}");
+        }
+    }
 }

@@ -55,14 +55,13 @@ pub trait InvitationStore {
         now: i64,
     ) -> impl Future<Output = Result<Option<InvitationRecord>, StoreError>> + Send;
     /// In one transaction: stores `reset` (an invitation naming the account it
-    /// resets; earlier unused links for the username stop working), removes the
-    /// account's TOTP secret, recovery codes, passkeys and pending sign-ins, and ends
-    /// its live sessions. Returns how many sessions ended.
+    /// resets in `resets_user`; earlier unused links for the username stop working),
+    /// removes that account's TOTP secret, recovery codes, passkeys and pending
+    /// sign-ins, and ends its live sessions at `issued_at`. Returns how many
+    /// sessions ended.
     fn issue_credential_reset(
         &self,
         reset: &InvitationRecord,
-        user: Uuid,
-        now: i64,
     ) -> impl Future<Output = Result<usize, StoreError>> + Send;
 }
 

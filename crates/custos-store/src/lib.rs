@@ -704,13 +704,8 @@ impl InvitationStore for Store {
         dispatch!(self, s => s.consume_invitation(token_hash, now).await)
     }
 
-    async fn issue_credential_reset(
-        &self,
-        reset: &InvitationRecord,
-        user: Uuid,
-        now: i64,
-    ) -> Result<usize, StoreError> {
-        dispatch!(self, s => s.issue_credential_reset(reset, user, now).await)
+    async fn issue_credential_reset(&self, reset: &InvitationRecord) -> Result<usize, StoreError> {
+        dispatch!(self, s => s.issue_credential_reset(reset).await)
     }
 }
 

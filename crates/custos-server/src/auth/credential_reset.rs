@@ -61,10 +61,7 @@ impl AuthService {
                 .with_detail("username", &user.username),
             )
             .await?;
-        let ended = self
-            .store
-            .issue_credential_reset(&reset, user.id, now)
-            .await?;
+        let ended = self.store.issue_credential_reset(&reset).await?;
         Ok((
             Invitation {
                 token,

@@ -374,11 +374,12 @@ impl AuthService {
     }
 
     /// Options for `navigator.credentials.get` over `user`'s passkeys, kept as the
-    /// ceremony of `owner`. `InvalidMfa` if the person has none.
+    /// ceremony of `owner`; `none` if the person has no passkey.
     async fn begin_assertion(
         &self,
         user: Uuid,
         owner: CeremonyOwner<'_>,
+        none: AuthError,
     ) -> Result<RequestChallengeResponse, AuthError> {
         let rp = self.rp()?;
         let passkeys = self
@@ -389,7 +390,7 @@ impl AuthService {
             .map(|record| self.open_passkey(record))
             .collect::<Result<Vec<_>, _>>()?;
         if passkeys.is_empty() {
-            return Err(AuthError::InvalidMfa);
+            return Err(none);
         }
         let (options, state) = rp
             .webauthn
@@ -419,7 +420,7 @@ impl AuthService {
             .mfa_challenge_user(&hash, self.now())
             .await?
             .ok_or(AuthError::InvalidMfa)?;
-        self.begin_assertion(user, CeremonyOwner::SignIn(&hash))
+        self.begin_assertion(user, CeremonyOwner::SignIn(&hash), AuthError::InvalidMfa)
             .await
     }
 
@@ -428,12 +429,13 @@ impl AuthService {
         &self,
         person: &PersonPrincipal,
     ) -> Result<RequestChallengeResponse, AuthError> {
-        // Said plainly (not 401, which would read as a lost session).
-        if !self.store.has_passkey(person.user.id).await? {
-            return Err(AuthError::NoPasskey);
-        }
-        self.begin_assertion(person.user.id, CeremonyOwner::StepUp(person.session.id))
-            .await
+        // No passkey is said plainly (not 401, which would read as a lost session).
+        self.begin_assertion(
+            person.user.id,
+            CeremonyOwner::StepUp(person.session.id),
+            AuthError::NoPasskey,
+        )
+        .await
     }
 
     /// Checks an assertion against the ceremony of `owner` for `user`: the

@@ -416,7 +416,6 @@ fn describe_networks(rules: &NetworkRules) -> String {
         .join("; ")
 }
 
-/// Defaults, per CONTRACT.md.
 /// The rules for session lifetimes, shared by the file and the settings page.
 pub(crate) fn check_session(idle: u64, absolute: u64, pci: bool, problems: &mut Vec<String>) {
     if idle == 0 {
@@ -476,6 +475,7 @@ pub(crate) fn check_audit_retention(retention_days: u64, pci: bool, problems: &m
     }
 }
 
+/// Defaults, per CONTRACT.md.
 const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
 const DEFAULT_DATA_DIR: &str = "custos-data";
 const DEFAULT_IDLE_SECS: u64 = 900;

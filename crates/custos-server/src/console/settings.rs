@@ -29,10 +29,7 @@ const EXAMPLES: &[(Field, &str)] = &[
     (Field::Ssn, "123-45-6789"),
     (Field::Address, "12 Main St, Springfield, IL 62704"),
     (Field::AccountNumber, "000123456789"),
-    (
-        Field::CardNumber,
-        "shown by the card branch of masking_table",
-    ),
+    (Field::CardNumber, "4111111111111111"),
     (Field::CardExpiry, "09/29"),
 ];
 
@@ -144,17 +141,9 @@ fn masking_table(in_force: &Settings, views: &[SettingView]) -> Vec<MaskRow> {
                 .map(|audience| {
                     let name = SettingName::Masking(field, audience).to_string();
                     let style = in_force.masking.style(field, audience);
-                    let example = match field {
-                        // A card is shown as its token's BIN and last four, not a mask.
-                        Field::CardNumber if in_force.masking.shows_bin(audience) => {
-                            "411111 … 1111".to_owned()
-                        }
-                        Field::CardNumber => "… 1111".to_owned(),
-                        Field::CardExpiry => in_force.masking.mask(field, raw, audience),
-                        _ => parse_value(field, raw)
-                            .map(|v| in_force.masking.mask(field, &v.value, audience))
-                            .unwrap_or_default(),
-                    };
+                    let example = parse_value(field, raw)
+                        .map(|v| in_force.masking.mask(field, &v.value, audience))
+                        .unwrap_or_default();
                     MaskCell {
                         changed: views.iter().find(|v| v.name == name).and_then(changed),
                         name,
@@ -178,11 +167,20 @@ pub(crate) async fn page(
     Query(query): Query<SettingsQuery>,
     viewer: Viewer,
 ) -> Response {
-    let view = match crate::http::settings::show(State(state.clone()), viewer.caller.clone()).await
+    if let Err(e) = crate::http::authorize(
+        &state,
+        &viewer.caller,
+        Action::ReadSettings,
+        &Resource::Settings,
+        "settings",
+    )
+    .await
     {
-        Ok(view) => view.0,
-        Err(e) => return error_page(&e),
-    };
+        return error_page(&e);
+    }
+    let snapshot = state.settings().snapshot();
+    let view = crate::http::settings::view_of(state.settings(), &snapshot);
+    let in_force = &snapshot.settings;
     let keys = match state.store().vault_keks().await {
         Ok(keks) => keks
             .into_iter()
@@ -207,7 +205,6 @@ pub(crate) async fn page(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,
         ));
     };
-    let in_force = state.settings().get();
     render(&SettingsPage {
         chrome: viewer.chrome(&state, "/console/settings"),
         can_change: viewer.may(&state, Action::WriteSettings, &Resource::Settings),
@@ -228,7 +225,7 @@ pub(crate) async fn page(
                 kept: in_force.keep_raw.iter().any(|k| k == name),
             })
             .collect(),
-        masking: masking_table(&in_force, &view.settings),
+        masking: masking_table(in_force, &view.settings),
         reveal_reasons: state.vault().reveal_reasons().to_vec(),
         keys,
     })

@@ -36,14 +36,6 @@ pub struct DeviceCode {
     pub expires_at: String,
 }
 
-/// The account `username` (a 404 `not_found` if there is none).
-pub(crate) async fn account(
-    state: &AppState,
-    username: &str,
-) -> Result<custos_store::UserRecord, ApiError> {
-    state.auth().user_named(username).await.map_err(auth_error)
-}
-
 /// Issue a single-use device enrolment code for a person (valid 24 hours).
 #[utoipa::path(post, path = "/api/v1/users/{username}/device-codes", tag = "auth",
     params(("username" = String, Path, description = "The person")),
@@ -57,19 +49,17 @@ pub async fn issue_code(
     caller: Caller,
     Path(username): Path<String>,
 ) -> Result<Response, ApiError> {
-    let user = account(&state, &username).await?;
-    super::authorize(
+    let (user, actor) = super::users::account_for(
         &state,
         &caller,
+        &username,
         Action::IssueDeviceCode,
-        &Resource::Account(user.clone()),
         "device",
     )
     .await?;
-    let ip = caller.ip_text();
     let (code, expires_at) = state
         .auth()
-        .issue_device_code(caller.principal.actor(ip.as_deref()), &user)
+        .issue_device_code(actor, &user)
         .await
         .map_err(auth_error)?;
     let body = DeviceCode {
@@ -166,15 +156,9 @@ pub async fn list(
     caller: Caller,
     Path(username): Path<String>,
 ) -> Result<Json<Vec<DeviceView>>, ApiError> {
-    let user = account(&state, &username).await?;
-    super::authorize(
-        &state,
-        &caller,
-        Action::ListDevices,
-        &Resource::Account(user.clone()),
-        "device",
-    )
-    .await?;
+    let (user, _) =
+        super::users::account_for(&state, &caller, &username, Action::ListDevices, "device")
+            .await?;
     let devices = state.auth().devices_of(&user).await.map_err(auth_error)?;
     Ok(Json(
         devices

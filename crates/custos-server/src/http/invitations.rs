@@ -197,19 +197,12 @@ pub async fn reset_credentials(
     caller: Caller,
     Path(username): Path<String>,
 ) -> Result<(StatusCode, Json<CredentialResetResponse>), ApiError> {
-    let user = super::devices::account(&state, &username).await?;
-    super::authorize(
-        &state,
-        &caller,
-        Action::ResetCredentials,
-        &Resource::Account(user.clone()),
-        "user",
-    )
-    .await?;
-    let ip = caller.ip_text();
+    let (user, actor) =
+        super::users::account_for(&state, &caller, &username, Action::ResetCredentials, "user")
+            .await?;
     let (link, sessions_ended) = state
         .auth()
-        .reset_credentials(caller.principal.actor(ip.as_deref()), &user)
+        .reset_credentials(actor, &user)
         .await
         .map_err(auth_error)?;
     state.detection().forget(&user.username);

@@ -10,13 +10,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::auth::Principal;
 use crate::authz::{Action, Resource};
 use crate::config::ComplianceProfile;
 use crate::http::caller::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::rfc3339;
-use crate::settings::{SettingName, SettingsChangeError};
+use crate::settings::{InForce, LiveSettings, SettingName, SettingsChangeError};
 use crate::state::AppState;
 use crate::vault::masking::MaskStyle;
 
@@ -64,7 +63,12 @@ pub struct SettingsView {
 /// The settings as they are now.
 pub(crate) fn view(state: &AppState) -> SettingsView {
     let live = state.settings();
-    let snapshot = live.snapshot();
+    view_of(live, &live.snapshot())
+}
+
+/// The settings of one snapshot (a page that also shows values in force takes
+/// one snapshot for both).
+pub(crate) fn view_of(live: &LiveSettings, snapshot: &InForce) -> SettingsView {
     SettingsView {
         profile: match live.profile() {
             ComplianceProfile::Pci => "pci",
@@ -146,31 +150,22 @@ pub async fn change(
         "settings",
     )
     .await?;
-    let username = match &caller.principal {
-        Principal::Person(person) => person.user.username.clone(),
-        Principal::Service(service) => service.token.name.clone(),
-    };
     let ip = caller.ip_text();
-    let changed = crate::settings::change(
-        &state,
-        &username,
-        caller.principal.actor(ip.as_deref()),
-        &patch,
-    )
-    .await
-    .map_err(|e| match e {
-        SettingsChangeError::Invalid(_) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_settings",
-            e.to_string(),
-        ),
-        SettingsChangeError::Audit => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "audit_unavailable",
-            "The audit trail cannot be written.",
-        ),
-        SettingsChangeError::Store(e) => ApiError::unavailable(&e),
-    })?;
+    let changed = crate::settings::change(&state, caller.principal.actor(ip.as_deref()), &patch)
+        .await
+        .map_err(|e| match e {
+            SettingsChangeError::Invalid(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_settings",
+                e.to_string(),
+            ),
+            SettingsChangeError::Audit => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "audit_unavailable",
+                "The audit trail cannot be written.",
+            ),
+            SettingsChangeError::Store(e) => ApiError::unavailable(&e),
+        })?;
     let mut view = view(&state);
     view.changed = changed.iter().map(ToString::to_string).collect();
     Ok(Json(view))

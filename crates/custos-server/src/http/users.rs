@@ -17,19 +17,26 @@ use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// The account `username` and the caller as the audit actor, if the caller may
-/// manage it (a 404 for no such account, a 403 otherwise).
-async fn managed_account(
+/// do `action` to it (a 404 for no such account, a 403 otherwise, recorded as a
+/// refusal of a `kind`).
+pub(super) async fn account_for(
     state: &AppState,
     caller: &Caller,
     username: &str,
+    action: Action,
+    kind: &'static str,
 ) -> Result<(UserRecord, Actor), ApiError> {
-    let user = super::devices::account(state, username).await?;
+    let user = state
+        .auth()
+        .user_named(username)
+        .await
+        .map_err(super::auth::auth_error)?;
     super::authorize(
         state,
         caller,
-        Action::ManageAccount,
+        action,
         &Resource::Account(user.clone()),
-        "user",
+        kind,
     )
     .await?;
     let ip = caller.ip_text();
@@ -49,7 +56,8 @@ pub async fn unlock(
     caller: Caller,
     Path(username): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let (user, actor) = managed_account(&state, &caller, &username).await?;
+    let (user, actor) =
+        account_for(&state, &caller, &username, Action::ManageAccount, "user").await?;
     state
         .auth()
         .unlock_user(actor, &user)
@@ -75,7 +83,8 @@ pub async fn lock(
     caller: Caller,
     Path(username): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let (user, actor) = managed_account(&state, &caller, &username).await?;
+    let (user, actor) =
+        account_for(&state, &caller, &username, Action::ManageAccount, "user").await?;
     let until = state.clock().unix_now().0.saturating_add(OFFICER_LOCK_SECS);
     let auth = state.auth();
     auth.lock_user(actor.clone(), &user, until, Because::Officer)
@@ -107,7 +116,8 @@ pub async fn end_sessions(
     caller: Caller,
     Path(username): Path<String>,
 ) -> Result<Json<SessionsEnded>, ApiError> {
-    let (user, actor) = managed_account(&state, &caller, &username).await?;
+    let (user, actor) =
+        account_for(&state, &caller, &username, Action::ManageAccount, "user").await?;
     let ended = state
         .auth()
         .end_sessions_of(actor, &user, Because::Officer)
@@ -129,7 +139,8 @@ pub async fn disable(
     caller: Caller,
     Path(username): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let (user, actor) = managed_account(&state, &caller, &username).await?;
+    let (user, actor) =
+        account_for(&state, &caller, &username, Action::ManageAccount, "user").await?;
     state
         .auth()
         .disable_user(actor, &user.username)
@@ -179,7 +190,8 @@ pub async fn set_shift(
     Path(username): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let (user, actor) = managed_account(&state, &caller, &username).await?;
+    let (user, actor) =
+        account_for(&state, &caller, &username, Action::ManageAccount, "user").await?;
     let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", m);
     let input = serde_json::from_slice::<ShiftInput>(&body).map_err(|_| {
         invalid("send {\"shift\": {\"start\": \"HH:MM\", \"end\": \"HH:MM\"}} or {\"shift\": null}")
@@ -228,15 +240,7 @@ pub async fn change_role(
     Path(username): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<SessionsEnded>, ApiError> {
-    let user = super::devices::account(&state, &username).await?;
-    super::authorize(
-        &state,
-        &caller,
-        Action::ChangeRole,
-        &Resource::Account(user.clone()),
-        "user",
-    )
-    .await?;
+    let (user, actor) = account_for(&state, &caller, &username, Action::ChangeRole, "user").await?;
     let invalid = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", m);
     let input = serde_json::from_slice::<RoleInput>(&body)
         .map_err(|_| invalid("send {\"role\": \"supervisor\", \"team\": \"billing\"}".into()))?;
@@ -244,15 +248,9 @@ pub async fn change_role(
         .role
         .parse::<custos_auth::role::Role>()
         .map_err(|_| invalid(format!("`{}` is not a role", input.role)))?;
-    let ip = caller.ip_text();
     let ended = state
         .auth()
-        .change_role(
-            caller.principal.actor(ip.as_deref()),
-            &user,
-            role,
-            input.team.as_deref(),
-        )
+        .change_role(actor, &user, role, input.team.as_deref())
         .await
         .map_err(auth_error)?;
     state.detection().forget(&user.username);

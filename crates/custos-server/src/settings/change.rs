@@ -30,15 +30,16 @@ pub enum SettingsChangeError {
     Store(#[from] custos_store::StoreError),
 }
 
-/// Applies `patch` for `username` (the audit trail's `actor`) over the changes
+/// Applies `patch` for `actor` (stored rows name its account) over the changes
 /// stored now: returns the names whose value in force or stored change moved
 /// (none: nothing was recorded or stored).
 pub async fn change(
     state: &AppState,
-    username: &str,
     actor: Actor,
     patch: &Map<String, Value>,
 ) -> Result<Vec<SettingName>, SettingsChangeError> {
+    let username = actor.name.clone().unwrap_or_default();
+    let username = username.as_str();
     let live = state.settings();
     let _writing = live.writer.lock().await;
     let now = state.clock().unix_now().0;

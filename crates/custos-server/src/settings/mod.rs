@@ -281,10 +281,11 @@ impl LiveSettings {
 
     /// Reads the stored changes again (another node may have made some) and
     /// applies, in name order, each that keeps the whole within the rules; the
-    /// others are ignored, with an error in the log, until removed.
+    /// others are ignored, with an error in the log when first ignored, until removed.
     pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
         let _writing = self.writer.lock().await;
         let stored = stored_changes(store).await?;
+        let was_ignored = self.snapshot();
         let mut settings = self.file.clone();
         let mut overrides = Overrides::new();
         let mut ignored = Overrides::new();
@@ -297,11 +298,13 @@ impl LiveSettings {
                     overrides = trial;
                 }
                 Err(problems) => {
-                    tracing::error!(
-                        setting = %name,
-                        problems = %problems.join("; "),
-                        "a stored setting breaks the configuration's rules; ignored until removed"
-                    );
+                    if was_ignored.ignored.get(&name) != Some(&change) {
+                        tracing::error!(
+                            setting = %name,
+                            problems = %problems.join("; "),
+                            "a stored setting breaks the configuration's rules; ignored until removed"
+                        );
+                    }
                     ignored.insert(name, change);
                 }
             }

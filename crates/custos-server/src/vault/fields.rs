@@ -30,17 +30,6 @@ pub enum Field {
 }
 
 impl Field {
-    /// The fields sealed in the customer record, in a stable order.
-    pub const SEALED: [Self; 7] = [
-        Self::Name,
-        Self::Email,
-        Self::Phone,
-        Self::DateOfBirth,
-        Self::Ssn,
-        Self::Address,
-        Self::AccountNumber,
-    ];
-
     /// The field's name in the API, the store and the audit trail.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -160,16 +160,30 @@ async fn people_renew_their_own_recovery_codes(db: TestDatabase) {
         .unwrap();
     assert_eq!(count["unused"], 10);
 
-    let renewed = post_as(&server, "/api/v1/me/recovery-codes", &nia, json!({})).await;
-    assert_eq!(renewed.status(), 200);
-    let codes: Value = renewed.json().await.unwrap();
-    let codes: Vec<String> = codes["recovery_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
+    let renew = || async {
+        let renewed = post_as(&server, "/api/v1/me/recovery-codes", &nia, json!({})).await;
+        assert_eq!(renewed.status(), 200);
+        let codes: Value = renewed.json().await.unwrap();
+        codes["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect::<Vec<String>>()
+    };
+    let earlier = renew().await;
+    let codes = renew().await;
     assert_eq!(codes.len(), 10);
+
+    // The earlier set stopped working at once: its code spends the sign-in step.
+    let step: Value = login(&server, "nia", PASSWORD).await.json().await.unwrap();
+    let old = post(
+        &server,
+        "/api/v1/auth/mfa/recovery",
+        json!({ "mfa_token": step["mfa_token"], "code": earlier[0] }),
+    )
+    .await;
+    assert_eq!(old.status(), 401, "a code of the replaced set");
 
     // A new code signs in; after that, nine are left.
     let step: Value = login(&server, "nia", PASSWORD).await.json().await.unwrap();
@@ -200,7 +214,10 @@ async fn people_renew_their_own_recovery_codes(db: TestDatabase) {
     let trail = trail_text(&server).await;
     assert!(trail.contains("account.recovery_codes_renew"));
     assert!(
-        codes.iter().all(|c| !trail.contains(c.as_str())),
+        codes
+            .iter()
+            .chain(&earlier)
+            .all(|c| !trail.contains(c.as_str())),
         "no code in the trail"
     );
     server.stop().await;

@@ -256,7 +256,7 @@ async fn a_passkey_steps_up_and_removal_needs_a_fresh_factor(db: TestDatabase) {
     assert_eq!(stepped.status(), 200);
     assert_eq!(delete(token.clone()).await.unwrap().status(), 204);
     assert_eq!(delete(token.clone()).await.unwrap().status(), 404);
-    // A step-up with a passkey says plainly there is none (not a 401, which the
+    // A step-up without a passkey says plainly there is none (not a 401, which the
     // console would take for a lost session).
     let start = post_as(
         &server,

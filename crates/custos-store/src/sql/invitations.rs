@@ -11,7 +11,6 @@ macro_rules! impl_invitation_store {
             INVITATION_COLUMNS, InvitationRecord, InvitationRow, InvitationStore,
             invitation_from_row,
         };
-        use uuid::Uuid;
 
         /// Retires the username's unused links and stores `invitation`, in `tx`.
         async fn insert_invitation(
@@ -93,9 +92,11 @@ macro_rules! impl_invitation_store {
             async fn issue_credential_reset(
                 &self,
                 reset: &InvitationRecord,
-                user: Uuid,
-                now: i64,
             ) -> Result<usize, StoreError> {
+                let user = reset
+                    .resets_user
+                    .ok_or(StoreError::Corrupt("a credential reset that names no account"))?;
+                let now = reset.issued_at;
                 let mut tx = self
                     .pool
                     .begin()

@@ -30,7 +30,7 @@ use crate::accounts::{
     SESSION_BY_TOKEN_SQL, ServiceTokenRecord, SessionRecord, TOKEN_BY_HASH_SQL, UserRecord,
 };
 use crate::audit::{ADVANCE_HEAD_SQL, INSERT_ENTRY_SQL, LOCK_HEAD_SQL, head_from_row, seq_param};
-use crate::columns::{CustomerFold, interaction_at, session_with_user, token_at};
+use crate::columns::{CustomerFold, decode_interaction, decode_service_token, session_with_user};
 use crate::conversation::{
     EntryAppend, INSERT_ENTRY_SQL as INSERT_CONVERSATION_ENTRY_SQL, LAST_ENTRY_SEQ_SQL,
     REWRITE_ENTRY_SQL, TOUCH_OPEN_INTERACTION_SQL,
@@ -72,12 +72,22 @@ impl Direct {
             .map_err(embedded("set busy timeout"))?;
         connection
             .execute_batch(if query_only {
-                "PRAGMA query_only = ON; PRAGMA foreign_keys = ON;"
+                "PRAGMA query_only = ON;"
             } else {
                 "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"
             })
             .map_err(embedded("configure connection"))?;
         Ok(connection)
+    }
+
+    /// Closes the direct connections, after a write under way (it holds the writer);
+    /// a read under way returns its connection afterwards.
+    pub(crate) fn close(&self) {
+        self.readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        *self.writer.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// Runs `read` on an idle reader connection (or a new one), on this thread.
@@ -144,14 +154,14 @@ impl Direct {
             "read service token",
             TOKEN_BY_HASH_SQL,
             [token_hash.as_slice()],
-            |row| token_at(row, 0),
+            |row| decode_service_token(row),
         )
     }
 
     /// One interaction by id.
     pub(crate) fn interaction(&self, id: Uuid) -> Result<Option<InteractionRecord>, StoreError> {
         self.first_row("read interaction", INTERACTION_BY_ID_SQL, [id], |row| {
-            interaction_at(row, 0)
+            decode_interaction(row)
         })
     }
 

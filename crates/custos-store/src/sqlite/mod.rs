@@ -80,8 +80,11 @@ impl SqliteStore {
         self.direct.as_ref()
     }
 
-    /// Closes the pool.
+    /// Closes the pool and the direct connections.
     pub async fn close(&self) {
+        if let Some(direct) = &self.direct {
+            direct.close();
+        }
         self.pool.close().await;
     }
 }

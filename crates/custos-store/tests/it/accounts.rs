@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 const T0: i64 = 1_800_000_000;
 
-fn user(name: &str) -> UserRecord {
+pub(crate) fn user(name: &str) -> UserRecord {
     UserRecord {
         id: Uuid::new_v4(),
         username: name.to_owned(),
@@ -27,7 +27,7 @@ fn user(name: &str) -> UserRecord {
     }
 }
 
-fn session(user: Uuid) -> SessionRecord {
+pub(crate) fn session(user: Uuid) -> SessionRecord {
     SessionRecord {
         id: Uuid::new_v4(),
         user_id: user,

@@ -3,7 +3,7 @@
 
 use custos_store::{
     AccountStore as _, InvitationRecord, InvitationStore as _, PasskeyRecord, PasskeyStore as _,
-    ResetCredentials, SessionRecord, UserRecord,
+    ResetCredentials, StoreError, UserRecord,
 };
 use custos_testkit::TestDatabase;
 use uuid::Uuid;
@@ -105,38 +105,20 @@ async fn invitations_work_once_and_expire(db: TestDatabase) {
 async fn credential_resets_clear_factors_then_set_new_ones(db: TestDatabase) {
     let store = db.open().await;
     let user = UserRecord {
-        id: Uuid::new_v4(),
-        username: "nia".into(),
-        role: "agent".into(),
-        team: None,
-        supervisor_id: None,
         password_hash: "old-hash".into(),
-        password_changed_at: T0,
-        totp_sealed: Some(vec![1, 2, 3]),
         totp_last_step: Some(7),
         failed_attempts: 4,
-        locked_until: None,
-        disabled_at: None,
-        created_at: T0,
-        last_sign_in_at: None,
+        ..crate::accounts::user("nia")
     };
     store.create_user(&user).await.unwrap();
     store
         .set_recovery_codes(user.id, &[[5; 32], [6; 32]])
         .await
         .unwrap();
-    let session = SessionRecord {
-        id: Uuid::new_v4(),
-        user_id: user.id,
-        created_at: T0,
-        last_seen: T0,
-        mfa_at: T0,
-        ip: None,
-        ended_at: None,
-        end_reason: None,
-        device_id: None,
-    };
-    store.create_session(&session, &[8; 32]).await.unwrap();
+    store
+        .create_session(&crate::accounts::session(user.id), &[8; 32])
+        .await
+        .unwrap();
     store
         .create_mfa_challenge(&[9; 32], user.id, None, T0 + 300)
         .await
@@ -163,13 +145,14 @@ async fn credential_resets_clear_factors_then_set_new_ones(db: TestDatabase) {
         resets_user: Some(user.id),
         ..invitation(10, "nia")
     };
-    assert_eq!(
-        store
-            .issue_credential_reset(&reset, user.id, T0 + 1)
-            .await
-            .unwrap(),
-        1
+    assert!(
+        matches!(
+            store.issue_credential_reset(&invitation(11, "nia")).await,
+            Err(StoreError::Corrupt(_))
+        ),
+        "a reset must name its account"
     );
+    assert_eq!(store.issue_credential_reset(&reset).await.unwrap(), 1);
     let cleared = store.user_by_id(user.id).await.unwrap().unwrap();
     assert_eq!((cleared.totp_sealed, cleared.totp_last_step), (None, None));
     assert_eq!(
