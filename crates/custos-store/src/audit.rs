@@ -135,6 +135,11 @@ pub(crate) type AnchorRow = (i64, Vec<u8>, Vec<u8>, String, i64);
 /// The select list matching [`EntryRow`].
 pub(crate) const ENTRY_COLUMNS: &str = "seq, time_ms, action, actor, target_kind, target_id, outcome, payload, prev_hash, hash, head_signature";
 
+/// Up to `$2` entries after sequence number `$1`, in order, [`ENTRY_COLUMNS`] each.
+pub(crate) const ENTRIES_AFTER_SQL: &str = "SELECT seq, time_ms, action, actor, target_kind, \
+     target_id, outcome, payload, prev_hash, hash, head_signature FROM audit_entries \
+     WHERE seq > $1 ORDER BY seq LIMIT $2";
+
 /// Locks the chain head for an append and reads it (`$1`: the time). Reading it
 /// through an UPDATE takes the lock first (the row on PostgreSQL, the write lock
 /// on SQLite), so appends from every process and node serialize here.

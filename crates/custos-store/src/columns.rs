@@ -2,17 +2,19 @@
 //!
 //! The rows that both the sqlx backends and the direct SQLite path
 //! (`sqlite/direct.rs`) read — a session with its person, a service token, a
-//! customer with its fields, cards and open interactions — are decoded once, over
-//! [`Columns`], so the two drivers cannot drift apart.
+//! customer with its fields, cards and open interactions, audit entries — are
+//! decoded once, over [`Columns`], so the two drivers cannot drift apart.
 
 use std::collections::BTreeMap;
 
+use custos_audit::StoredEntry;
 use uuid::Uuid;
 
 use crate::StoreError;
 use crate::accounts::{
     ServiceTokenRecord, SessionRecord, UserRecord, session_from_row, token_from_row, user_from_row,
 };
+use crate::audit::entry_from_row;
 use crate::vault::{
     CardTokenRecord, InteractionRecord, StoredCustomer, card_from_row, customer_from_row,
     interaction_from_row,
@@ -72,6 +74,23 @@ impl Columns for rusqlite::Row<'_> {
     fn uuid(&self, at: usize) -> Result<Option<Uuid>, StoreError> {
         self.get(at).map_err(|_| WRONG_TYPE)
     }
+}
+
+/// An `audit_entries` row, [`crate::audit::ENTRY_COLUMNS`] in order.
+pub(crate) fn decode_entry(row: &impl Columns) -> Result<StoredEntry, StoreError> {
+    Ok(entry_from_row((
+        present(row.int(0)?)?,
+        present(row.int(1)?)?,
+        present(row.text(2)?)?,
+        present(row.text(3)?)?,
+        row.text(4)?,
+        row.text(5)?,
+        present(row.text(6)?)?,
+        present(row.blob(7)?)?,
+        present(row.blob(8)?)?,
+        present(row.blob(9)?)?,
+        row.blob(10)?,
+    )))
 }
 
 /// The `sessions` columns ([`crate::accounts::SESSION_COLUMNS`]) from `at` on.
@@ -251,7 +270,7 @@ mod tests {
     use crate::accounts::{
         SESSION_BY_TOKEN_SQL, SESSION_COLUMNS, TOKEN_BY_HASH_SQL, TOKEN_COLUMNS, USER_COLUMNS,
     };
-    use crate::audit::{ENTRY_COLUMNS, INSERT_ENTRY_SQL};
+    use crate::audit::{ENTRIES_AFTER_SQL, ENTRY_COLUMNS, INSERT_ENTRY_SQL};
     use crate::vault::{INTERACTION_BY_ID_SQL, INTERACTION_COLUMNS};
 
     /// `sql` with every run of whitespace made one space.
@@ -284,6 +303,7 @@ mod tests {
                 INTERACTION_BY_ID_SQL,
                 format!("SELECT {INTERACTION_COLUMNS} FROM"),
             ),
+            (ENTRIES_AFTER_SQL, format!("SELECT {ENTRY_COLUMNS} FROM")),
             (
                 INSERT_ENTRY_SQL,
                 format!("INSERT INTO audit_entries ({ENTRY_COLUMNS}) VALUES"),

@@ -179,6 +179,9 @@ impl AuditStore for Store {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<custos_audit::StoredEntry>, StoreError> {
+        if let Some(direct) = self.direct() {
+            return direct.clone().audit_entries(after_seq, limit).await;
+        }
         dispatch!(self, s => s.audit_entries(after_seq, limit).await)
     }
 

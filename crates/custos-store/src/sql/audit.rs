@@ -14,9 +14,9 @@ macro_rules! impl_audit_store {
         use super::$store;
         use crate::StoreError;
         use crate::audit::{
-            ADVANCE_HEAD_SQL, AnchorRow, AuditAnchor, AuditQuery, AuditStore, ENTRY_COLUMNS,
-            EntryRow, LOCK_HEAD_SQL, entry_from_row,
-            head_from_row, insert_chunks, seq_param,
+            ADVANCE_HEAD_SQL, AnchorRow, AuditAnchor, AuditQuery, AuditStore, ENTRIES_AFTER_SQL,
+            ENTRY_COLUMNS, EntryRow, LOCK_HEAD_SQL, entry_from_row, head_from_row, insert_chunks,
+            seq_param,
         };
 
         impl AuditStore for $store {
@@ -89,9 +89,7 @@ macro_rules! impl_audit_store {
                 after_seq: u64,
                 limit: u32,
             ) -> Result<Vec<StoredEntry>, StoreError> {
-                let rows: Vec<EntryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE seq > $1 ORDER BY seq LIMIT $2"
-                )))
+                let rows: Vec<EntryRow> = sqlx::query_as(ENTRIES_AFTER_SQL)
                 .bind(seq_param(after_seq))
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)

@@ -20,8 +20,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use custos_audit::{AuditSigner, ChainHead, PendingEntry, seal_batch};
-use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use custos_audit::{AuditSigner, ChainHead, PendingEntry, StoredEntry, seal_batch};
+use rusqlite::{Connection, OpenFlags, params};
 use uuid::Uuid;
 
 use super::BUSY_TIMEOUT;
@@ -29,8 +29,12 @@ use crate::StoreError;
 use crate::accounts::{
     SESSION_BY_TOKEN_SQL, ServiceTokenRecord, SessionRecord, TOKEN_BY_HASH_SQL, UserRecord,
 };
-use crate::audit::{ADVANCE_HEAD_SQL, INSERT_ENTRY_SQL, LOCK_HEAD_SQL, head_from_row, seq_param};
-use crate::columns::{CustomerFold, decode_interaction, decode_service_token, session_with_user};
+use crate::audit::{
+    ADVANCE_HEAD_SQL, ENTRIES_AFTER_SQL, INSERT_ENTRY_SQL, LOCK_HEAD_SQL, head_from_row, seq_param,
+};
+use crate::columns::{
+    CustomerFold, decode_entry, decode_interaction, decode_service_token, session_with_user,
+};
 use crate::conversation::{
     EntryAppend, INSERT_ENTRY_SQL as INSERT_CONVERSATION_ENTRY_SQL, LAST_ENTRY_SEQ_SQL,
     REWRITE_ENTRY_SQL, TOUCH_OPEN_INTERACTION_SQL,
@@ -180,28 +184,52 @@ impl Direct {
         })
     }
 
+    /// Up to `limit` audit entries after `after_seq`, in order. A page is thousands
+    /// of rows (the detection loop, the forwarders, verification and export read
+    /// the trail this way), so it is read on the blocking pool, not on the caller's
+    /// thread.
+    pub(crate) async fn audit_entries(
+        self: Arc<Self>,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        tokio::task::spawn_blocking(move || {
+            self.read(|connection| {
+                let operation = "read audit entries";
+                let mut statement = connection
+                    .prepare_cached(ENTRIES_AFTER_SQL)
+                    .map_err(embedded(operation))?;
+                let mut rows = statement
+                    .query(params![seq_param(after_seq), i64::from(limit)])
+                    .map_err(embedded(operation))?;
+                let mut entries = Vec::new();
+                while let Some(row) = rows.next().map_err(embedded(operation))? {
+                    entries.push(decode_entry(row)?);
+                }
+                Ok(entries)
+            })
+        })
+        .await
+        .map_err(|_| StoreError::Corrupt("a read task ended abnormally"))?
+    }
+
     /// Runs `write` in one IMMEDIATE transaction on the writer connection, on the
     /// blocking pool (the commit waits for the disk). IMMEDIATE takes SQLite's write
     /// lock first, so writers in every process serialize at the start.
     async fn write<T: Send + 'static>(
         self: Arc<Self>,
         operation: &'static str,
-        write: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+        write: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         tokio::task::spawn_blocking(move || {
             let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
             if writer.is_none() {
                 *writer = Some(self.open(false)?);
             }
-            let Some(connection) = writer.as_mut() else {
+            let Some(connection) = writer.as_ref() else {
                 return Err(StoreError::Corrupt("no writer connection"));
             };
-            let tx = connection
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(embedded(operation))?;
-            let done = write(&tx)?;
-            tx.commit().map_err(embedded(operation))?;
-            Ok(done)
+            in_transaction(connection, operation, write)
         })
         .await
         .map_err(|_| StoreError::Corrupt("a write task ended abnormally"))?
@@ -240,16 +268,47 @@ impl Direct {
     }
 }
 
+/// Runs `write` between `BEGIN IMMEDIATE` and `COMMIT`, rolling back if anything
+/// fails. The three statements come from the connection's statement cache:
+/// rusqlite's `Transaction` prepares them anew every time, which cost more per
+/// batch than sealing it (BENCHMARKS.md, issue 3).
+fn in_transaction<T>(
+    connection: &Connection,
+    operation: &'static str,
+    write: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let run = |sql: &str| {
+        connection
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.execute([]))
+            .map_err(embedded(operation))
+    };
+    if !connection.is_autocommit() {
+        // Only a write that panicked half-way leaves a transaction open; its
+        // statements must not become part of this one.
+        run("ROLLBACK")?;
+    }
+    run("BEGIN IMMEDIATE")?;
+    let done = write(connection).and_then(|done| run("COMMIT").map(|_| done));
+    if done.is_err() && !connection.is_autocommit() {
+        // Nothing of a failed batch may stay; a failed ROLLBACK leaves SQLite to
+        // roll the transaction back when the connection closes.
+        let _ = run("ROLLBACK");
+    }
+    done
+}
+
 fn append_audit_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     pending: Vec<PendingEntry>,
     signer: &AuditSigner,
     instance: &str,
     now_ms: i64,
 ) -> Result<ChainHead, StoreError> {
     let (seq, hash, frontier): (i64, Vec<u8>, Vec<u8>) = tx
-        .query_row(LOCK_HEAD_SQL, [now_ms], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        .prepare_cached(LOCK_HEAD_SQL)
+        .and_then(|mut lock| {
+            lock.query_row([now_ms], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
         })
         .map_err(embedded("lock audit head"))?;
     let head = head_from_row(seq, &hash, &frontier)?;
@@ -276,20 +335,20 @@ fn append_audit_in(
                 .map_err(embedded("append audit entries"))?;
         }
     }
-    tx.execute(
-        ADVANCE_HEAD_SQL,
-        params![
-            seq_param(next.seq),
-            next.hash.as_slice(),
-            next.frontier.encode()
-        ],
-    )
-    .map_err(embedded("advance audit head"))?;
+    tx.prepare_cached(ADVANCE_HEAD_SQL)
+        .and_then(|mut advance| {
+            advance.execute(params![
+                seq_param(next.seq),
+                next.hash.as_slice(),
+                next.frontier.encode()
+            ])
+        })
+        .map_err(embedded("advance audit head"))?;
     Ok(next)
 }
 
 fn append_entries_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     appends: &mut [EntryAppend],
 ) -> Result<Vec<bool>, StoreError> {
     let mut stored = Vec::with_capacity(appends.len());

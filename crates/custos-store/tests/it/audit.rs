@@ -203,6 +203,46 @@ async fn cursors_only_move_forward(db: TestDatabase) {
     finish(store, db).await;
 }
 
+/// A batch that fails half-way leaves nothing behind, and the writer is usable
+/// again at once (no transaction left open on it).
+async fn a_failed_append_stores_nothing(db: TestDatabase) {
+    let store = db.open().await;
+    let signer = signer();
+    let batch = |from: i64, n: i64| {
+        (from..from + n)
+            .map(|i| pending(i, "alice", "customer.read", "c"))
+            .collect::<Vec<_>>()
+    };
+    store
+        .append_audit(batch(1, 2), &signer, INSTANCE, T0)
+        .await
+        .unwrap();
+    let before = store.audit_head().await.unwrap();
+    // A row squatting on sequence number 4: the next batch of three collides on its second entry.
+    db.execute_raw(
+        "INSERT INTO audit_entries (seq, time_ms, action, actor, outcome, payload, prev_hash, hash) \
+         SELECT 4, time_ms, action, actor, outcome, payload, prev_hash, hash FROM audit_entries \
+         WHERE seq = 1",
+    )
+    .await;
+    assert!(
+        store
+            .append_audit(batch(3, 3), &signer, INSTANCE, T0)
+            .await
+            .is_err()
+    );
+    assert_eq!(store.audit_head().await.unwrap(), before);
+    let stored = store.audit_entries(0, 10).await.unwrap();
+    assert_eq!(stored.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 4]);
+    // One entry (sequence number 3) still fits before the squatter.
+    let head = store
+        .append_audit(batch(3, 1), &signer, INSTANCE, T0)
+        .await
+        .unwrap();
+    assert_eq!(head.seq, 3);
+    finish(store, db).await;
+}
+
 async fn finish(store: Store, db: TestDatabase) {
     store.close().await;
     db.cleanup().await;
@@ -213,6 +253,7 @@ custos_testkit::test_on_both_stores!(
     concurrent_writers_serialize,
     queries_filter_and_page,
     cursors_only_move_forward,
+    a_failed_append_stores_nothing,
 );
 
 mod retention {
