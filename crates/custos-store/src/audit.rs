@@ -9,8 +9,7 @@
 use std::future::Future;
 
 use custos_audit::{
-    AuditSigner, ChainHead, Hash, IndexFields, MerkleFrontier, PendingEntry, SignedCheckpoint,
-    StoredEntry,
+    AuditSigner, ChainHead, Hash, MerkleFrontier, PendingEntry, SignedCheckpoint, StoredEntry,
 };
 
 use crate::StoreError;
@@ -114,25 +113,10 @@ pub trait AuditStore {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// The columns of `audit_entries`, in order, as both backends decode them.
-pub(crate) type EntryRow = (
-    i64,
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    Vec<u8>,
-    Vec<u8>,
-    Vec<u8>,
-    Option<Vec<u8>>,
-);
-
 /// An `audit_anchor` row: seq, hash, frontier, checkpoint line, prune time.
 pub(crate) type AnchorRow = (i64, Vec<u8>, Vec<u8>, String, i64);
 
-/// The select list matching [`EntryRow`].
+/// The `audit_entries` columns, in the order `columns::decode_entry` reads them.
 pub(crate) const ENTRY_COLUMNS: &str = "seq, time_ms, action, actor, target_kind, target_id, outcome, payload, prev_hash, hash, head_signature";
 
 /// Up to `$2` entries after sequence number `$1`, in order, [`ENTRY_COLUMNS`] each.
@@ -189,27 +173,6 @@ pub(crate) fn hash_from(bytes: &[u8]) -> Hash {
             poisoned[0] = bytes.len().min(255) as u8;
             poisoned
         }
-    }
-}
-
-pub(crate) fn entry_from_row(row: EntryRow) -> StoredEntry {
-    let (seq, time_ms, action, actor, target_kind, target_id, outcome, payload, prev, hash, sig) =
-        row;
-    StoredEntry {
-        // A negative number only tampering produces; u64::MAX is never a valid position.
-        seq: u64::try_from(seq).unwrap_or(u64::MAX),
-        time_ms,
-        index: IndexFields {
-            action,
-            actor,
-            target_kind,
-            target_id,
-            outcome,
-        },
-        payload,
-        prev_hash: hash_from(&prev),
-        hash: hash_from(&hash),
-        head_signature: sig,
     }
 }
 

@@ -7,14 +7,14 @@
 
 use std::collections::BTreeMap;
 
-use custos_audit::StoredEntry;
+use custos_audit::{IndexFields, StoredEntry};
 use uuid::Uuid;
 
 use crate::StoreError;
 use crate::accounts::{
     ServiceTokenRecord, SessionRecord, UserRecord, session_from_row, token_from_row, user_from_row,
 };
-use crate::audit::entry_from_row;
+use crate::audit::hash_from;
 use crate::vault::{
     CardTokenRecord, InteractionRecord, StoredCustomer, card_from_row, customer_from_row,
     interaction_from_row,
@@ -76,21 +76,26 @@ impl Columns for rusqlite::Row<'_> {
     }
 }
 
-/// An `audit_entries` row, [`crate::audit::ENTRY_COLUMNS`] in order.
+/// An `audit_entries` row, [`crate::audit::ENTRY_COLUMNS`] in order, exactly as
+/// stored: a value only tampering produces (a negative sequence number, a hash of
+/// the wrong length) is decoded into one the verifier reports, not refused here.
 pub(crate) fn decode_entry(row: &impl Columns) -> Result<StoredEntry, StoreError> {
-    Ok(entry_from_row((
-        present(row.int(0)?)?,
-        present(row.int(1)?)?,
-        present(row.text(2)?)?,
-        present(row.text(3)?)?,
-        row.text(4)?,
-        row.text(5)?,
-        present(row.text(6)?)?,
-        present(row.blob(7)?)?,
-        present(row.blob(8)?)?,
-        present(row.blob(9)?)?,
-        row.blob(10)?,
-    )))
+    Ok(StoredEntry {
+        // u64::MAX is never a valid position.
+        seq: u64::try_from(present(row.int(0)?)?).unwrap_or(u64::MAX),
+        time_ms: present(row.int(1)?)?,
+        index: IndexFields {
+            action: present(row.text(2)?)?,
+            actor: present(row.text(3)?)?,
+            target_kind: row.text(4)?,
+            target_id: row.text(5)?,
+            outcome: present(row.text(6)?)?,
+        },
+        payload: present(row.blob(7)?)?,
+        prev_hash: hash_from(&present(row.blob(8)?)?),
+        hash: hash_from(&present(row.blob(9)?)?),
+        head_signature: row.blob(10)?,
+    })
 }
 
 /// The `sessions` columns ([`crate::accounts::SESSION_COLUMNS`]) from `at` on.

@@ -174,25 +174,22 @@ async fn people_renew_their_own_recovery_codes(db: TestDatabase) {
     let earlier = renew().await;
     let codes = renew().await;
     assert_eq!(codes.len(), 10);
+    // A password step, then `code` as the second factor.
+    let sign_in_with = |code: String| {
+        let server = &server;
+        async move {
+            let step: Value = login(server, "nia", PASSWORD).await.json().await.unwrap();
+            let body = json!({ "mfa_token": step["mfa_token"], "code": code });
+            post(server, "/api/v1/auth/mfa/recovery", body).await
+        }
+    };
 
     // The earlier set stopped working at once: its code spends the sign-in step.
-    let step: Value = login(&server, "nia", PASSWORD).await.json().await.unwrap();
-    let old = post(
-        &server,
-        "/api/v1/auth/mfa/recovery",
-        json!({ "mfa_token": step["mfa_token"], "code": earlier[0] }),
-    )
-    .await;
+    let old = sign_in_with(earlier[0].clone()).await;
     assert_eq!(old.status(), 401, "a code of the replaced set");
 
     // A new code signs in; after that, nine are left.
-    let step: Value = login(&server, "nia", PASSWORD).await.json().await.unwrap();
-    let done = post(
-        &server,
-        "/api/v1/auth/mfa/recovery",
-        json!({ "mfa_token": step["mfa_token"], "code": codes[0] }),
-    )
-    .await;
+    let done = sign_in_with(codes[0].clone()).await;
     assert_eq!(done.status(), 200);
     let count: Value = get_as(&server, "/api/v1/me/recovery-codes", &nia)
         .await

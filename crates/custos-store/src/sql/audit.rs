@@ -13,10 +13,10 @@ macro_rules! impl_audit_store {
 
         use super::$store;
         use crate::StoreError;
+        use crate::columns::decode_entry;
         use crate::audit::{
             ADVANCE_HEAD_SQL, AnchorRow, AuditAnchor, AuditQuery, AuditStore, ENTRIES_AFTER_SQL,
-            ENTRY_COLUMNS, EntryRow, LOCK_HEAD_SQL, entry_from_row, head_from_row, insert_chunks,
-            seq_param,
+            ENTRY_COLUMNS, LOCK_HEAD_SQL, head_from_row, insert_chunks, seq_param,
         };
 
         impl AuditStore for $store {
@@ -89,13 +89,13 @@ macro_rules! impl_audit_store {
                 after_seq: u64,
                 limit: u32,
             ) -> Result<Vec<StoredEntry>, StoreError> {
-                let rows: Vec<EntryRow> = sqlx::query_as(ENTRIES_AFTER_SQL)
-                .bind(seq_param(after_seq))
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(StoreError::query("read audit entries"))?;
-                Ok(rows.into_iter().map(entry_from_row).collect())
+                let rows = sqlx::query(ENTRIES_AFTER_SQL)
+                    .bind(seq_param(after_seq))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::query("read audit entries"))?;
+                rows.iter().map(decode_entry).collect()
             }
 
             async fn query_audit(&self, query: &AuditQuery) -> Result<Vec<StoredEntry>, StoreError> {
@@ -132,12 +132,12 @@ macro_rules! impl_audit_store {
                     " ORDER BY seq"
                 });
                 sql.push(" LIMIT ").push_bind(i64::from(query.limit));
-                let rows: Vec<EntryRow> = sql
-                    .build_query_as()
+                let rows = sql
+                    .build()
                     .fetch_all(&self.pool)
                     .await
                     .map_err(StoreError::query("query audit entries"))?;
-                Ok(rows.into_iter().map(entry_from_row).collect())
+                rows.iter().map(decode_entry).collect()
             }
 
             async fn put_audit_checkpoint(&self, checkpoint: &SignedCheckpoint) -> Result<(), StoreError> {
