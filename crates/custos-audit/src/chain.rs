@@ -8,7 +8,7 @@
 use aws_lc_rs::digest::{Context, SHA256};
 
 use crate::Hash;
-use crate::event::{AuditEvent, EventError};
+use crate::event::{AuditEvent, EventError, StoredEventV1};
 use crate::merkle::MerkleFrontier;
 use crate::signing::AuditSigner;
 
@@ -47,8 +47,14 @@ pub struct PendingEntry {
 impl PendingEntry {
     /// Encodes `event` for the chain.
     pub fn from_event(event: &AuditEvent) -> Result<Self, EventError> {
+        Self::with_stored(event).map(|(entry, _)| entry)
+    }
+
+    /// Encodes `event` for the chain, and returns its stored form too (what
+    /// decoding the payload gives back), for readers that would otherwise decode it.
+    pub fn with_stored(event: &AuditEvent) -> Result<(Self, StoredEventV1), EventError> {
         let stored = event.to_stored()?;
-        Ok(Self {
+        let entry = Self {
             time_ms: event.time_ms,
             index: IndexFields {
                 action: event.action.clone(),
@@ -58,7 +64,8 @@ impl PendingEntry {
                 outcome: event.outcome.as_str().to_owned(),
             },
             payload: stored.encode(),
-        })
+        };
+        Ok((entry, stored))
     }
 }
 

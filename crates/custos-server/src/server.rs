@@ -79,6 +79,7 @@ pub struct RunningServer {
     forwarders: Forwarders,
     sweeper: JoinHandle<()>,
     detector: JoinHandle<()>,
+    indexer: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -107,6 +108,7 @@ impl RunningServer {
         }
         let _ = self.sweeper.await;
         let _ = self.detector.await;
+        let _ = self.indexer.await;
         let audit = self.state.audit();
         let stopping = events::server_stopping(crate::audit::event_time_ms(self.state.clock()));
         if let Err(e) = audit.record(stopping).await {
@@ -162,6 +164,7 @@ pub async fn start(
     let setup_url = setup::issue_setup_link(&store, clock.as_ref(), &base_url).await?;
 
     let (committed, committed_rx) = watch::channel(0);
+    let (feed, feed_rx) = tokio::sync::mpsc::channel(crate::audit::FEED_DEPTH);
     let (audit, audit_task) = AuditWriter::new(
         store.clone(),
         keys.audit_signer.clone(),
@@ -170,6 +173,7 @@ pub async fn start(
         config.audit.clone(),
     )
     .with_commit_notifier(committed)
+    .with_batch_feed(feed)
     .spawn();
     audit
         .record(events::server_started(
@@ -179,7 +183,7 @@ pub async fn start(
             &store.backend().to_string(),
         ))
         .await?;
-    let detect_committed = committed_rx.clone();
+    let lookup_committed = committed_rx.clone();
     let forwarders = sinks.spawn(ForwardContext {
         store: store.clone(),
         audit: audit.clone(),
@@ -258,7 +262,12 @@ pub async fn start(
     let sweeper = tokio::spawn(sweep_inactive_accounts(state.clone(), shutdown_rx.clone()));
     let detector = tokio::spawn(crate::detect::run(
         state.clone(),
-        detect_committed,
+        feed_rx,
+        shutdown_rx.clone(),
+    ));
+    let indexer = tokio::spawn(crate::audit::lookup::run(
+        state.store().clone(),
+        lookup_committed,
         shutdown_rx.clone(),
     ));
 
@@ -285,6 +294,7 @@ pub async fn start(
             audit_task,
             sweeper,
             detector,
+            indexer,
             forwarders,
         },
         StartReport {

@@ -101,6 +101,14 @@ pub trait AuditStore {
         anchor: &AuditAnchor,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
+    /// Adds up to `max_entries` entries after the lookup tables' watermark to the
+    /// lookup tables behind [`AuditStore::query_audit`], in one transaction, and
+    /// returns the new watermark (the last entry they cover). Costs nothing when
+    /// they are caught up. Appends never wait for this; queries scan the entries
+    /// after the watermark directly, so they are complete whenever it runs.
+    fn index_audit(&self, max_entries: u32)
+    -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// The last sequence number a sink has delivered (0 if none).
     fn audit_cursor(&self, sink: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
@@ -138,6 +146,84 @@ pub(crate) const ADVANCE_HEAD_SQL: &str =
 pub(crate) const INSERT_ENTRY_SQL: &str = "INSERT INTO audit_entries (seq, time_ms, action, actor, \
      target_kind, target_id, outcome, payload, prev_hash, hash, head_signature) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// The lookup tables' watermark: the last entry they cover.
+pub(crate) const LOOKUP_SEQ_SQL: &str = "SELECT seq FROM audit_lookup_state WHERE singleton = 1";
+
+/// Locks the lookup tables' watermark for an indexing round and reads it.
+pub(crate) const LOCK_LOOKUP_SQL: &str =
+    "UPDATE audit_lookup_state SET seq = seq WHERE singleton = 1 RETURNING seq";
+
+/// The last stored entry among the `$2` after `$1` (`$1` if there is none).
+pub(crate) const LOOKUP_UPTO_SQL: &str = "SELECT COALESCE(MAX(seq), $1) FROM audit_entries \
+     WHERE seq > $1 AND seq <= $1 + $2";
+
+/// Adds the entries in (`$1`, `$2`] to each lookup table, sorted by its key so
+/// that each B-tree page is written once per round.
+pub(crate) const LOOKUP_INSERT_SQL: [&str; 4] = [
+    "INSERT INTO audit_lookup_time (time_ms, seq) SELECT time_ms, seq FROM audit_entries \
+     WHERE seq > $1 AND seq <= $2 ORDER BY time_ms, seq ON CONFLICT DO NOTHING",
+    "INSERT INTO audit_lookup_actor (actor, seq) SELECT actor, seq FROM audit_entries \
+     WHERE seq > $1 AND seq <= $2 ORDER BY actor, seq ON CONFLICT DO NOTHING",
+    "INSERT INTO audit_lookup_action (action, seq) SELECT action, seq FROM audit_entries \
+     WHERE seq > $1 AND seq <= $2 ORDER BY action, seq ON CONFLICT DO NOTHING",
+    "INSERT INTO audit_lookup_target (target_kind, target_id, seq) \
+     SELECT target_kind, target_id, seq FROM audit_entries WHERE seq > $1 AND seq <= $2 \
+     AND target_kind IS NOT NULL AND target_id IS NOT NULL \
+     ORDER BY target_kind, target_id, seq ON CONFLICT DO NOTHING",
+];
+
+/// Moves the lookup tables' watermark.
+pub(crate) const ADVANCE_LOOKUP_SQL: &str =
+    "UPDATE audit_lookup_state SET seq = $1 WHERE singleton = 1";
+
+/// Removes the lookup rows of pruned entries (at or below `$1`).
+pub(crate) const PRUNE_LOOKUP_SQL: [&str; 4] = [
+    "DELETE FROM audit_lookup_time WHERE seq <= $1",
+    "DELETE FROM audit_lookup_actor WHERE seq <= $1",
+    "DELETE FROM audit_lookup_action WHERE seq <= $1",
+    "DELETE FROM audit_lookup_target WHERE seq <= $1",
+];
+
+/// The lookup table a query reads its candidates from, and the key it matches:
+/// the most selective filter set (target, then actor, action, time).
+pub(crate) enum Lookup<'q> {
+    /// `audit_lookup_target`.
+    Target(&'q str, &'q str),
+    /// `audit_lookup_actor`.
+    Actor(&'q str),
+    /// `audit_lookup_action`.
+    Action(&'q str),
+    /// `audit_lookup_time`: at or after, before.
+    Time(Option<i64>, Option<i64>),
+}
+
+impl AuditQuery {
+    /// The lookup this query is best served by; `None` when it filters on
+    /// nothing but sequence numbers (the entries' own key serves it).
+    pub(crate) fn lookup(&self) -> Option<Lookup<'_>> {
+        if let Some((kind, id)) = &self.target {
+            Some(Lookup::Target(kind, id))
+        } else if let Some(actor) = &self.actor {
+            Some(Lookup::Actor(actor))
+        } else if let Some(action) = &self.action {
+            Some(Lookup::Action(action))
+        } else if self.since_ms.is_some() || self.until_ms.is_some() {
+            Some(Lookup::Time(self.since_ms, self.until_ms))
+        } else {
+            None
+        }
+    }
+}
+
+/// [`ENTRY_COLUMNS`] of the entries table aliased `e` (queries joining a lookup table).
+pub(crate) fn aliased_entry_columns() -> String {
+    ENTRY_COLUMNS
+        .split(", ")
+        .map(|column| format!("e.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Largest multi-row INSERT, in entries (11 parameters each).
 const INSERT_CHUNK_MAX: usize = 64;

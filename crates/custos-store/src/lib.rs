@@ -215,6 +215,13 @@ impl AuditStore for Store {
         dispatch!(self, s => s.prune_audit(anchor).await)
     }
 
+    async fn index_audit(&self, max_entries: u32) -> Result<u64, StoreError> {
+        if let Some(direct) = self.direct() {
+            return direct.clone().index_audit(max_entries).await;
+        }
+        dispatch!(self, s => s.index_audit(max_entries).await)
+    }
+
     async fn audit_cursor(&self, sink: &str) -> Result<u64, StoreError> {
         dispatch!(self, s => s.audit_cursor(sink).await)
     }

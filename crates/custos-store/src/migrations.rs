@@ -30,6 +30,7 @@ const SQLITE: &[Embedded] = &[
     (15, "passkeys", include_str!("../migrations/sqlite/0015_passkeys.sql")),
     (16, "credential resets", include_str!("../migrations/sqlite/0016_credential_resets.sql")),
     (17, "settings", include_str!("../migrations/sqlite/0017_settings.sql")),
+    (18, "audit lookup", include_str!("../migrations/sqlite/0018_audit_lookup.sql")),
 ];
 
 #[rustfmt::skip]
@@ -51,6 +52,7 @@ const POSTGRES: &[Embedded] = &[
     (15, "passkeys", include_str!("../migrations/postgres/0015_passkeys.sql")),
     (16, "credential resets", include_str!("../migrations/postgres/0016_credential_resets.sql")),
     (17, "settings", include_str!("../migrations/postgres/0017_settings.sql")),
+    (18, "audit lookup", include_str!("../migrations/postgres/0018_audit_lookup.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

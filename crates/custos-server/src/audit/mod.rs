@@ -13,13 +13,14 @@
 
 pub mod events;
 pub mod forward;
+pub mod lookup;
 pub mod witness;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use custos_audit::{AuditEvent, AuditSigner, ChainHead, Checkpoint, PendingEntry};
+use custos_audit::{AuditEvent, AuditSigner, ChainHead, Checkpoint, PendingEntry, StoredEventV1};
 use custos_store::{AuditStore, Store};
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -34,6 +35,20 @@ pub const MAX_BATCH: usize = 2048;
 /// Events that may wait for the writer; callers beyond this wait for room.
 const QUEUE_DEPTH: usize = 16 * 1024;
 
+/// Committed batches the detection feed may hold before the writer drops one
+/// (the reader then finds the gap and reads those entries from the store).
+pub const FEED_DEPTH: usize = 256;
+
+/// A batch as committed, handed to the detection loop so that it need not read
+/// the entries back from the store and decode them.
+#[derive(Debug)]
+pub struct CommittedBatch {
+    /// The sequence number of the first entry.
+    pub first_seq: u64,
+    /// The events as stored (what decoding each payload gives), in sequence order.
+    pub events: Vec<StoredEventV1>,
+}
+
 /// Why an event could not be recorded. The action being audited must not proceed.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum AuditError {
@@ -45,9 +60,21 @@ pub enum AuditError {
     Unavailable,
 }
 
+/// A queued append: the entry, its stored form, who waits for its sequence number.
+type Append = (
+    PendingEntry,
+    StoredEventV1,
+    oneshot::Sender<Result<u64, AuditError>>,
+);
+
+#[allow(
+    clippy::large_enum_variant,
+    reason = "nearly every command is an append; boxing it would add an allocation per event"
+)]
 enum Command {
     Append {
         entry: PendingEntry,
+        stored: StoredEventV1,
         done: oneshot::Sender<Result<u64, AuditError>>,
     },
     Checkpoint {
@@ -75,6 +102,8 @@ pub struct AuditWriter {
     witness: WitnessFile,
     /// Told the new head's sequence number after each committed batch (the forwarders wait on it).
     committed: Option<watch::Sender<u64>>,
+    /// Handed each committed batch's events (the detection loop reads them).
+    feed: Option<mpsc::Sender<CommittedBatch>>,
 }
 
 impl AuditWriter {
@@ -95,6 +124,7 @@ impl AuditWriter {
             config,
             witness,
             committed: None,
+            feed: None,
         }
     }
 
@@ -102,6 +132,14 @@ impl AuditWriter {
     #[must_use]
     pub fn with_commit_notifier(mut self, committed: watch::Sender<u64>) -> Self {
         self.committed = Some(committed);
+        self
+    }
+
+    /// Hands every committed batch's events to `feed`, dropping a batch rather than
+    /// waiting when it is full.
+    #[must_use]
+    pub fn with_batch_feed(mut self, feed: mpsc::Sender<CommittedBatch>) -> Self {
+        self.feed = Some(feed);
         self
     }
 
@@ -140,7 +178,11 @@ impl AuditWriter {
             let mut next = Some(first);
             while let Some(command) = next.take() {
                 match command {
-                    Command::Append { entry, done } => appends.push((entry, done)),
+                    Command::Append {
+                        entry,
+                        stored,
+                        done,
+                    } => appends.push((entry, stored, done)),
                     Command::Checkpoint { done } => checkpoint_requests.push(done),
                     Command::Close { done } => {
                         close = Some(done);
@@ -176,13 +218,16 @@ impl AuditWriter {
     }
 
     /// Seals a batch and answers its callers.
-    async fn append(
-        &self,
-        appends: Vec<(PendingEntry, oneshot::Sender<Result<u64, AuditError>>)>,
-        healthy: &AtomicBool,
-    ) -> Option<ChainHead> {
-        let (entries, waiters): (Vec<_>, Vec<_>) = appends.into_iter().unzip();
-        let count = entries.len() as u64;
+    async fn append(&self, appends: Vec<Append>, healthy: &AtomicBool) -> Option<ChainHead> {
+        let count = appends.len() as u64;
+        let mut entries = Vec::with_capacity(appends.len());
+        let mut events = Vec::with_capacity(appends.len());
+        let mut waiters = Vec::with_capacity(appends.len());
+        for (entry, stored, done) in appends {
+            entries.push(entry);
+            events.push(stored);
+            waiters.push(done);
+        }
         let now_ms = now_ms(self.clock.as_ref());
         match self
             .store
@@ -195,6 +240,12 @@ impl AuditWriter {
                     committed.send_replace(head.seq);
                 }
                 let first = head.seq + 1 - count;
+                if let Some(feed) = &self.feed {
+                    let _ = feed.try_send(CommittedBatch {
+                        first_seq: first,
+                        events,
+                    });
+                }
                 for (offset, done) in waiters.into_iter().enumerate() {
                     let _ = done.send(Ok(first + offset as u64));
                 }
@@ -277,11 +328,15 @@ impl AuditLog {
     /// Records `event` and waits until it is durable; returns its sequence number.
     /// An error means the audited action must not go ahead.
     pub async fn record(&self, event: AuditEvent) -> Result<u64, AuditError> {
-        let entry =
-            PendingEntry::from_event(&event).map_err(|e| AuditError::Invalid(e.to_string()))?;
+        let (entry, stored) =
+            PendingEntry::with_stored(&event).map_err(|e| AuditError::Invalid(e.to_string()))?;
         let (done, answer) = oneshot::channel();
         self.commands
-            .send(Command::Append { entry, done })
+            .send(Command::Append {
+                entry,
+                stored,
+                done,
+            })
             .await
             .map_err(|_| AuditError::Unavailable)?;
         answer.await.map_err(|_| AuditError::Unavailable)?

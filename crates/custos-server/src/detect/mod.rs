@@ -4,10 +4,11 @@
 //! out — lock the account, end its sessions, block the address, ask for a fresh
 //! second factor, notify — each itself audited.
 //!
-//! The task wakes on every committed audit batch (the writer's commit notifier),
-//! so an event reaches the engine within milliseconds of being durable; a one-second
-//! tick covers other nodes' events on a shared PostgreSQL store, which every node
-//! reads too (each node's engine sees every node's events; docs/design/0007).
+//! The writer hands the task every committed audit batch's events, so an event
+//! reaches the engine within milliseconds of being durable, without being read
+//! back; a gap in sequence numbers, and a one-second tick, make it read the store
+//! instead, which covers other nodes' events on a shared PostgreSQL store (each
+//! node's engine sees every node's events; docs/design/0007 and 0013).
 
 pub mod events;
 mod mapping;

@@ -15,9 +15,116 @@ macro_rules! impl_audit_store {
         use crate::StoreError;
         use crate::columns::decode_entry;
         use crate::audit::{
-            ADVANCE_HEAD_SQL, AnchorRow, AuditAnchor, AuditQuery, AuditStore, ENTRIES_AFTER_SQL,
-            ENTRY_COLUMNS, LOCK_HEAD_SQL, head_from_row, insert_chunks, seq_param,
+            ADVANCE_HEAD_SQL, ADVANCE_LOOKUP_SQL, AnchorRow, AuditAnchor, AuditQuery, AuditStore,
+            ENTRIES_AFTER_SQL, ENTRY_COLUMNS, LOCK_HEAD_SQL, LOCK_LOOKUP_SQL, LOOKUP_INSERT_SQL,
+            LOOKUP_SEQ_SQL, LOOKUP_UPTO_SQL, Lookup, PRUNE_LOOKUP_SQL, aliased_entry_columns,
+            head_from_row, insert_chunks, seq_param,
         };
+
+        /// One statement of a query: everything from the entries (`All`), the
+        /// entries after the lookup watermark (`Tail`), or the entries up to it
+        /// found through a lookup table (`Indexed`).
+        enum QueryPart<'q> {
+            All,
+            Tail(i64),
+            Indexed(Lookup<'q>, i64),
+        }
+
+        impl $store {
+            /// Runs one part of [`AuditStore::query_audit`], at most `limit` entries.
+            async fn query_audit_part(
+                &self,
+                query: &AuditQuery,
+                part: &QueryPart<'_>,
+                limit: u32,
+            ) -> Result<Vec<StoredEntry>, StoreError> {
+                let columns = aliased_entry_columns();
+                let mut sql = match part {
+                    QueryPart::All | QueryPart::Tail(_) => QueryBuilder::<$db>::new(format!(
+                        "SELECT {columns} FROM audit_entries e WHERE 1 = 1"
+                    )),
+                    QueryPart::Indexed(lookup, _) => {
+                        let table = match lookup {
+                            Lookup::Target(..) => "audit_lookup_target",
+                            Lookup::Actor(_) => "audit_lookup_actor",
+                            Lookup::Action(_) => "audit_lookup_action",
+                            Lookup::Time(..) => "audit_lookup_time",
+                        };
+                        QueryBuilder::<$db>::new(format!(
+                            "SELECT {columns} FROM {table} l JOIN audit_entries e ON e.seq = l.seq WHERE 1 = 1"
+                        ))
+                    }
+                };
+                // The sequence column the order and the bounds apply to: the
+                // lookup table's when there is one, so its key serves them.
+                let seq = match part {
+                    QueryPart::Tail(indexed) => {
+                        sql.push(" AND e.seq > ").push_bind(*indexed);
+                        "e.seq"
+                    }
+                    QueryPart::All => "e.seq",
+                    QueryPart::Indexed(lookup, indexed) => {
+                        sql.push(" AND l.seq <= ").push_bind(*indexed);
+                        match lookup {
+                            Lookup::Target(kind, id) => {
+                                sql.push(" AND l.target_kind = ").push_bind(kind.to_string());
+                                sql.push(" AND l.target_id = ").push_bind(id.to_string());
+                            }
+                            Lookup::Actor(actor) => {
+                                sql.push(" AND l.actor = ").push_bind(actor.to_string());
+                            }
+                            Lookup::Action(action) => {
+                                sql.push(" AND l.action = ").push_bind(action.to_string());
+                            }
+                            Lookup::Time(since, until) => {
+                                if let Some(since) = since {
+                                    sql.push(" AND l.time_ms >= ").push_bind(*since);
+                                }
+                                if let Some(until) = until {
+                                    sql.push(" AND l.time_ms < ").push_bind(*until);
+                                }
+                            }
+                        }
+                        "l.seq"
+                    }
+                };
+                // Every filter is checked on the entry itself too: the lookup
+                // tables are derived data and only narrow the search.
+                if let Some(actor) = &query.actor {
+                    sql.push(" AND e.actor = ").push_bind(actor.clone());
+                }
+                if let Some(action) = &query.action {
+                    sql.push(" AND e.action = ").push_bind(action.clone());
+                }
+                if let Some((kind, id)) = &query.target {
+                    sql.push(" AND e.target_kind = ").push_bind(kind.clone());
+                    sql.push(" AND e.target_id = ").push_bind(id.clone());
+                }
+                if let Some(since) = query.since_ms {
+                    sql.push(" AND e.time_ms >= ").push_bind(since);
+                }
+                if let Some(until) = query.until_ms {
+                    sql.push(" AND e.time_ms < ").push_bind(until);
+                }
+                if let Some(after) = query.after_seq {
+                    let bound = if query.newest_first { " < " } else { " > " };
+                    sql.push(format!(" AND {seq}{bound}")).push_bind(seq_param(after));
+                }
+                let order = if query.newest_first { " DESC" } else { "" };
+                sql.push(format!(" ORDER BY {seq}{order} LIMIT ")).push_bind(i64::from(limit));
+                let rows = sql
+                    .build()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::query("query audit entries"))?;
+                rows.iter().map(decode_entry).collect()
+            }
+        }
+
+        /// A watermark read back as a sequence number.
+        fn watermark(seq: i64) -> u64 {
+            u64::try_from(seq).unwrap_or(0)
+        }
 
         impl AuditStore for $store {
             async fn append_audit(
@@ -99,45 +206,73 @@ macro_rules! impl_audit_store {
             }
 
             async fn query_audit(&self, query: &AuditQuery) -> Result<Vec<StoredEntry>, StoreError> {
-                let mut sql = QueryBuilder::<$db>::new(format!(
-                    "SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE 1 = 1"
-                ));
-                if let Some(actor) = &query.actor {
-                    sql.push(" AND actor = ").push_bind(actor.clone());
-                }
-                if let Some(action) = &query.action {
-                    sql.push(" AND action = ").push_bind(action.clone());
-                }
-                if let Some((kind, id)) = &query.target {
-                    sql.push(" AND target_kind = ").push_bind(kind.clone());
-                    sql.push(" AND target_id = ").push_bind(id.clone());
-                }
-                if let Some(since) = query.since_ms {
-                    sql.push(" AND time_ms >= ").push_bind(since);
-                }
-                if let Some(until) = query.until_ms {
-                    sql.push(" AND time_ms < ").push_bind(until);
-                }
-                if let Some(after) = query.after_seq {
-                    sql.push(if query.newest_first {
-                        " AND seq < "
-                    } else {
-                        " AND seq > "
-                    })
-                    .push_bind(seq_param(after));
-                }
-                sql.push(if query.newest_first {
-                    " ORDER BY seq DESC"
-                } else {
-                    " ORDER BY seq"
-                });
-                sql.push(" LIMIT ").push_bind(i64::from(query.limit));
-                let rows = sql
-                    .build()
-                    .fetch_all(&self.pool)
+                let Some(lookup) = query.lookup() else {
+                    return self.query_audit_part(query, &QueryPart::All, query.limit).await;
+                };
+                let indexed: i64 = sqlx::query_scalar(LOOKUP_SEQ_SQL)
+                    .fetch_one(&self.pool)
                     .await
-                    .map_err(StoreError::query("query audit entries"))?;
-                rows.iter().map(decode_entry).collect()
+                    .map_err(StoreError::query("read the audit lookup watermark"))?;
+                // The lookup tables cover the entries up to `indexed`; the rest are
+                // read straight from the entries. Lookup rows are only ever added
+                // with the watermark, so a round of the indexer in between changes nothing.
+                let parts = if query.newest_first {
+                    [QueryPart::Tail(indexed), QueryPart::Indexed(lookup, indexed)]
+                } else {
+                    [QueryPart::Indexed(lookup, indexed), QueryPart::Tail(indexed)]
+                };
+                let mut entries = Vec::new();
+                for part in &parts {
+                    let remaining = query.limit.saturating_sub(u32::try_from(entries.len()).unwrap_or(u32::MAX));
+                    if remaining == 0 {
+                        break;
+                    }
+                    entries.extend(self.query_audit_part(query, part, remaining).await?);
+                }
+                Ok(entries)
+            }
+
+            async fn index_audit(&self, max_entries: u32) -> Result<u64, StoreError> {
+                let operation = "index audit entries";
+                let indexed: i64 = sqlx::query_scalar(LOOKUP_SEQ_SQL)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(StoreError::query(operation))?;
+                let upto: i64 = sqlx::query_scalar(LOOKUP_UPTO_SQL)
+                    .bind(indexed)
+                    .bind(i64::from(max_entries))
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(StoreError::query(operation))?;
+                if upto == indexed {
+                    return Ok(watermark(indexed));
+                }
+                let mut tx = self.pool.begin().await.map_err(StoreError::query(operation))?;
+                let indexed: i64 = sqlx::query_scalar(LOCK_LOOKUP_SQL)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(operation))?;
+                let upto: i64 = sqlx::query_scalar(LOOKUP_UPTO_SQL)
+                    .bind(indexed)
+                    .bind(i64::from(max_entries))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(operation))?;
+                for insert in LOOKUP_INSERT_SQL {
+                    sqlx::query(insert)
+                        .bind(indexed)
+                        .bind(upto)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::query(operation))?;
+                }
+                sqlx::query(ADVANCE_LOOKUP_SQL)
+                    .bind(upto)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(operation))?;
+                tx.commit().await.map_err(StoreError::query(operation))?;
+                Ok(watermark(upto))
             }
 
             async fn put_audit_checkpoint(&self, checkpoint: &SignedCheckpoint) -> Result<(), StoreError> {
@@ -207,6 +342,13 @@ macro_rules! impl_audit_store {
                     return Err(StoreError::Corrupt(
                         "the audit anchor may only move forward",
                     ));
+                }
+                for prune in PRUNE_LOOKUP_SQL {
+                    sqlx::query(prune)
+                        .bind(seq_param(anchor.head.seq))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::query("prune audit lookups"))?;
                 }
                 let deleted = sqlx::query("DELETE FROM audit_entries WHERE seq <= $1")
                     .bind(seq_param(anchor.head.seq))

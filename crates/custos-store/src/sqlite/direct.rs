@@ -30,7 +30,8 @@ use crate::accounts::{
     SESSION_BY_TOKEN_SQL, ServiceTokenRecord, SessionRecord, TOKEN_BY_HASH_SQL, UserRecord,
 };
 use crate::audit::{
-    ADVANCE_HEAD_SQL, ENTRIES_AFTER_SQL, INSERT_ENTRY_SQL, LOCK_HEAD_SQL, head_from_row, seq_param,
+    ADVANCE_HEAD_SQL, ADVANCE_LOOKUP_SQL, ENTRIES_AFTER_SQL, INSERT_ENTRY_SQL, LOCK_HEAD_SQL,
+    LOCK_LOOKUP_SQL, LOOKUP_INSERT_SQL, LOOKUP_SEQ_SQL, LOOKUP_UPTO_SQL, head_from_row, seq_param,
 };
 use crate::columns::{
     CustomerFold, decode_entry, decode_interaction, decode_service_token, session_with_user,
@@ -249,6 +250,38 @@ impl Direct {
         .await
     }
 
+    /// [`crate::AuditStore::index_audit`] on the writer connection; when the
+    /// lookup tables are caught up it only reads, on this thread.
+    pub(crate) async fn index_audit(self: Arc<Self>, max_entries: u32) -> Result<u64, StoreError> {
+        let (indexed, upto) = self.read(|connection| {
+            let indexed = connection
+                .prepare_cached(LOOKUP_SEQ_SQL)
+                .and_then(|mut s| s.query_row([], |row| row.get(0)))
+                .map_err(embedded("read the audit lookup watermark"))?;
+            Ok((indexed, lookup_upto(connection, indexed, max_entries)?))
+        })?;
+        if upto == indexed {
+            return Ok(u64::try_from(indexed).unwrap_or(0));
+        }
+        self.write("index audit entries", move |tx| {
+            let indexed: i64 = tx
+                .prepare_cached(LOCK_LOOKUP_SQL)
+                .and_then(|mut s| s.query_row([], |row| row.get(0)))
+                .map_err(embedded("lock the audit lookup watermark"))?;
+            let upto = lookup_upto(tx, indexed, max_entries)?;
+            for insert in LOOKUP_INSERT_SQL {
+                tx.prepare_cached(insert)
+                    .and_then(|mut s| s.execute(params![indexed, upto]))
+                    .map_err(embedded("index audit entries"))?;
+            }
+            tx.prepare_cached(ADVANCE_LOOKUP_SQL)
+                .and_then(|mut s| s.execute([upto]))
+                .map_err(embedded("advance the audit lookup watermark"))?;
+            Ok(u64::try_from(upto).unwrap_or(0))
+        })
+        .await
+    }
+
     /// [`crate::ConversationStore::append_batch`] in one durable transaction.
     pub(crate) async fn append_entries(
         self: Arc<Self>,
@@ -296,6 +329,14 @@ fn in_transaction<T>(
         let _ = run("ROLLBACK");
     }
     done
+}
+
+/// The last stored entry among the `max_entries` after `indexed`.
+fn lookup_upto(connection: &Connection, indexed: i64, max_entries: u32) -> Result<i64, StoreError> {
+    connection
+        .prepare_cached(LOOKUP_UPTO_SQL)
+        .and_then(|mut s| s.query_row(params![indexed, i64::from(max_entries)], |row| row.get(0)))
+        .map_err(embedded("find the audit entries to index"))
 }
 
 fn append_audit_in(

@@ -193,6 +193,121 @@ async fn queries_filter_and_page(db: TestDatabase) {
     finish(store, db).await;
 }
 
+/// Queries answer the same whether the lookup tables cover none, part or all of
+/// the trail: the indexed part through them, the rest straight from the entries.
+async fn queries_agree_however_far_the_lookups_reach(db: TestDatabase) {
+    let store = db.open().await;
+    let signer = signer();
+    let actors = ["alice", "bob", "carol"];
+    let actions = ["customer.read", "customer.reveal"];
+    let events: Vec<PendingEntry> = (0..150_i64)
+        .map(|i| {
+            let customer = format!("c-{}", (i * 7) % 11);
+            // Times run back and forth a little, as events queued by many callers do.
+            pending(
+                i * 10 - (i % 3) * 15,
+                actors[(i % 3) as usize],
+                actions[(i % 5 == 0) as usize],
+                &customer,
+            )
+        })
+        .collect();
+    for batch in events.chunks(40) {
+        store
+            .append_audit(batch.to_vec(), &signer, INSTANCE, T0)
+            .await
+            .unwrap();
+    }
+    let everything = store.audit_entries(0, 1000).await.unwrap();
+    let queries = [
+        AuditQuery::default(),
+        AuditQuery {
+            actor: Some("bob".into()),
+            ..AuditQuery::default()
+        },
+        AuditQuery {
+            action: Some("customer.reveal".into()),
+            ..AuditQuery::default()
+        },
+        AuditQuery {
+            target: Some(("customer".into(), "c-3".into())),
+            ..AuditQuery::default()
+        },
+        AuditQuery {
+            since_ms: Some(T0 + 300),
+            until_ms: Some(T0 + 900),
+            ..AuditQuery::default()
+        },
+        AuditQuery {
+            actor: Some("alice".into()),
+            action: Some("customer.read".into()),
+            since_ms: Some(T0 + 200),
+            ..AuditQuery::default()
+        },
+        AuditQuery {
+            target: Some(("customer".into(), "c-5".into())),
+            actor: Some("carol".into()),
+            until_ms: Some(T0 + 1200),
+            ..AuditQuery::default()
+        },
+    ];
+    let expected = |query: &AuditQuery| {
+        let mut seqs: Vec<u64> = everything
+            .iter()
+            .filter(|e| query.actor.as_ref().is_none_or(|a| *a == e.index.actor))
+            .filter(|e| query.action.as_ref().is_none_or(|a| *a == e.index.action))
+            .filter(|e| {
+                query.target.as_ref().is_none_or(|(kind, id)| {
+                    e.index.target_kind.as_ref() == Some(kind)
+                        && e.index.target_id.as_ref() == Some(id)
+                })
+            })
+            .filter(|e| query.since_ms.is_none_or(|t| e.time_ms >= t))
+            .filter(|e| query.until_ms.is_none_or(|t| e.time_ms < t))
+            .map(|e| e.seq)
+            .collect();
+        if query.newest_first {
+            seqs.reverse();
+        }
+        seqs
+    };
+    // Every query, both ways round, read in pages of 7 following the cursor.
+    let check = |coverage: &'static str| {
+        let store = &store;
+        let queries = &queries;
+        let expected = &expected;
+        async move {
+            for query in queries {
+                for newest_first in [false, true] {
+                    let mut query = AuditQuery {
+                        newest_first,
+                        limit: 7,
+                        ..query.clone()
+                    };
+                    let mut paged = Vec::new();
+                    loop {
+                        let page = store.query_audit(&query).await.unwrap();
+                        let Some(last) = page.last() else { break };
+                        query.after_seq = Some(last.seq);
+                        paged.extend(page.iter().map(|e| e.seq));
+                    }
+                    query.after_seq = None;
+                    assert_eq!(paged, expected(&query), "{query:?} with {coverage}");
+                }
+            }
+        }
+    };
+    check("no lookups").await;
+    assert_eq!(store.index_audit(55).await.unwrap(), 55);
+    check("lookups to 55").await;
+    assert_eq!(store.index_audit(60).await.unwrap(), 115);
+    check("lookups to 115").await;
+    assert_eq!(store.index_audit(1000).await.unwrap(), 150);
+    assert_eq!(store.index_audit(1000).await.unwrap(), 150);
+    check("full lookups").await;
+    finish(store, db).await;
+}
+
 async fn cursors_only_move_forward(db: TestDatabase) {
     let store = db.open().await;
     assert_eq!(store.audit_cursor("syslog").await.unwrap(), 0);
@@ -252,6 +367,7 @@ custos_testkit::test_on_both_stores!(
     appends_form_one_verifiable_chain,
     concurrent_writers_serialize,
     queries_filter_and_page,
+    queries_agree_however_far_the_lookups_reach,
     cursors_only_move_forward,
     a_failed_append_stores_nothing,
 );
@@ -292,7 +408,19 @@ mod retention {
             checkpoint_line: checkpoint.to_json_line(),
             pruned_ms: T0,
         };
+        assert_eq!(store.index_audit(1000).await.unwrap(), 100);
         assert_eq!(store.prune_audit(&anchor).await.unwrap(), 60);
+        // The pruned entries' lookup rows went with them (the row inserts again),
+        // the others stayed (their row collides).
+        for (seq, gone) in [(60, true), (61, false)] {
+            let insert =
+                format!("INSERT INTO audit_lookup_actor (actor, seq) VALUES ('alice', {seq})");
+            assert_eq!(
+                db.try_execute_raw(&insert).await.is_ok(),
+                gone,
+                "lookup row {seq}"
+            );
+        }
         assert_eq!(store.audit_anchor().await.unwrap(), Some(anchor.clone()));
         assert_eq!(store.audit_entries(0, 1).await.unwrap()[0].seq, 61);
 
