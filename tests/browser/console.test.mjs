@@ -734,6 +734,10 @@ describe('Custos web console', { timeout: 270_000 }, () => {
     const lou = state.users.lou;
     guarded.allowHttpError((url) => new URL(url).pathname.startsWith('/console/login')
       || new URL(url).pathname.startsWith('/api/v1/auth/'));
+    // Lou signs in from a workstation of her own behind the load balancer: the
+    // per-address sign-in throttle counts her attempts, not the whole suite's
+    // (which, on a fast machine, used it up before the lock could be shown).
+    await page.setExtraHTTPHeaders({ 'X-Forwarded-For': '192.0.2.77' });
     await visit(page, `${baseUrl}/console/login`);
     const attempt = async (password, expected) => {
       await page.locator('form#login-form').waitFor({ state: 'visible' });
