@@ -288,7 +288,13 @@ impl std::fmt::Debug for Authorizer {
 /// decision and no reason. Rebuilt whenever the policies change.
 struct Policies {
     all: PolicySet,
-    by_action: HashMap<Action, Arc<PolicySet>>,
+    by_action: HashMap<Action, Arc<Slice>>,
+}
+
+/// One action's uid and the policies that can apply to it.
+struct Slice {
+    action: EntityUid,
+    policies: PolicySet,
 }
 
 impl Policies {
@@ -311,7 +317,13 @@ impl Policies {
                     slice.add(policy.clone()).map_err(invalid)?;
                 }
             }
-            by_action.insert(action, Arc::new(slice));
+            by_action.insert(
+                action,
+                Arc::new(Slice {
+                    action: uid,
+                    policies: slice,
+                }),
+            );
         }
         Ok(Self { all, by_action })
     }
@@ -478,16 +490,21 @@ impl Authorizer {
         resource: &Resource,
         mfa_fresh: bool,
     ) -> Result<AuthzDecision, AuthzError> {
-        let (request, entities) = self.request(principal, action, resource, mfa_fresh)?;
-        let policies = self
-            .policies
+        let slice = self.slice(action)?;
+        let (request, entities) =
+            self.request(principal, slice.action.clone(), resource, mfa_fresh)?;
+        Ok(self.decide(&request, &slice.policies, &entities))
+    }
+
+    /// The policies in force that can apply to `action`, with its uid.
+    fn slice(&self, action: Action) -> Result<Arc<Slice>, AuthzError> {
+        self.policies
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .by_action
             .get(&action)
             .cloned()
-            .ok_or_else(|| AuthzError::Request("an action without its policies".into()))?;
-        Ok(self.decide(&request, &policies, &entities))
+            .ok_or_else(|| AuthzError::Request("an action without its policies".into()))
     }
 
     /// Cedar's decision on `request` under `policies`.
@@ -515,7 +532,7 @@ impl Authorizer {
     fn request(
         &self,
         principal: &Principal,
-        action: Action,
+        action_uid: EntityUid,
         resource: &Resource,
         mfa_fresh: bool,
     ) -> Result<(Request, Entities), AuthzError> {
@@ -628,7 +645,6 @@ impl Authorizer {
                 account_uid
             }
         };
-        let action_uid = uid("Custos::Action", action.id()).map_err(|e| request_error(&e))?;
         // Built here from typed records, so their shape is right by construction; the
         // request itself is still validated against the schema below. (Validating the
         // entities too cost as much as evaluating every policy.) Schema actions have no
@@ -740,24 +756,13 @@ mod tests {
 
     use super::{Action, Authorizer, Resource};
     use crate::auth::{PersonPrincipal, Principal, ServicePrincipal};
+    use crate::http::invitations::account_to_be;
 
     fn user(role: Role, team: &str) -> UserRecord {
-        UserRecord {
-            id: Uuid::new_v4(),
-            username: format!("{}-{team}", role.as_str()),
-            role: role.as_str().into(),
-            team: Some(team.into()),
-            supervisor_id: None,
-            password_hash: String::new(),
-            password_changed_at: 0,
-            totp_sealed: None,
-            totp_last_step: None,
-            failed_attempts: 0,
-            locked_until: None,
-            disabled_at: None,
-            created_at: 0,
-            last_sign_in_at: None,
-        }
+        let username = format!("{}-{team}", role.as_str());
+        let mut user = account_to_be(&username, role, Some(team.into()));
+        user.id = Uuid::new_v4();
+        user
     }
 
     fn person(role: Role, user: UserRecord) -> Principal {
@@ -850,8 +855,9 @@ mod tests {
                         for fresh in [false, true] {
                             let sliced = authz.authorize(principal, action, resource, fresh);
                             // Requests the schema refuses (resource not of the action's types) are denied either way.
+                            let action_uid = authz.slice(action).unwrap().action.clone();
                             let Ok((request, entities)) =
-                                authz.request(principal, action, resource, fresh)
+                                authz.request(principal, action_uid, resource, fresh)
                             else {
                                 assert!(!sliced.allowed);
                                 continue;

@@ -54,7 +54,7 @@ pub async fn run(
 pub async fn catch_up(store: &Store, mut indexed: u64) -> u64 {
     loop {
         match store.index_audit(ROUND).await {
-            Ok(reached) if reached > indexed && reached - indexed >= u64::from(ROUND) => {
+            Ok(reached) if reached.saturating_sub(indexed) >= u64::from(ROUND) => {
                 indexed = reached;
                 // A full round: more may wait. Let the appends that queued meanwhile go first.
                 tokio::task::yield_now().await;
