@@ -68,8 +68,16 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[i]) / 1000.0
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Ok(interval) = std::env::var("BENCH_GLOBAL_QUEUE_INTERVAL") {
+        runtime.global_queue_interval(interval.parse().unwrap());
+    }
+    runtime.build().unwrap().block_on(run());
+}
+
+async fn run() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let seconds: u64 = args.first().map_or(10, |s| s.parse().unwrap());
     let producers: u64 = args.get(1).map_or(64, |s| s.parse().unwrap());

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, LazyLock, RwLock};
 
 use cedar_policy::{
     ActionConstraint, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
@@ -302,7 +302,7 @@ impl Policies {
         let groups: HashSet<&EntityUid> = schema.action_groups().collect();
         let mut by_action = HashMap::new();
         for action in Action::ALL {
-            let uid = uid("Custos::Action", action.id()).map_err(AuthzError::Invalid)?;
+            let uid = uid(Kind::Action, action.id()).map_err(AuthzError::Invalid)?;
             let mut slice = PolicySet::new();
             for policy in all.policies() {
                 let may_apply = match policy.action_constraint() {
@@ -564,7 +564,7 @@ impl Authorizer {
                 verified,
             } => {
                 let customer_uid =
-                    uid("Custos::Customer", &id.to_string()).map_err(|e| request_error(&e))?;
+                    uid(Kind::Customer, &id.to_string()).map_err(|e| request_error(&e))?;
                 let agents = agents
                     .iter()
                     .map(|a| uid_of_person(*a).map(RestrictedExpression::new_entity_uid))
@@ -597,8 +597,7 @@ impl Authorizer {
                 open,
                 verified,
             } => {
-                let uid =
-                    uid("Custos::Interaction", &id.to_string()).map_err(|e| request_error(&e))?;
+                let uid = uid(Kind::Interaction, &id.to_string()).map_err(|e| request_error(&e))?;
                 let agent_uid = uid_of_person(*agent).map_err(|e| request_error(&e))?;
                 let attrs = HashMap::from([
                     (
@@ -625,7 +624,7 @@ impl Authorizer {
                 if owner_uid != principal_uid {
                     entities.push(owner_entity);
                 }
-                let session_uid = uid("Custos::Session", id).map_err(|e| request_error(&e))?;
+                let session_uid = uid(Kind::Session, id).map_err(|e| request_error(&e))?;
                 let attrs = HashMap::from([(
                     "owner".to_owned(),
                     RestrictedExpression::new_entity_uid(owner_uid),
@@ -687,29 +686,108 @@ fn validate(schema: &Schema, policies: &PolicySet) -> Result<(), AuthzError> {
 }
 
 /// The entity type and id of a resource of which there is only one.
-fn singleton_uid(resource: &Resource) -> Option<(&'static str, &'static str)> {
+fn singleton_uid(resource: &Resource) -> Option<(Kind, &'static str)> {
     Some(match resource {
-        Resource::AuditTrail => ("Custos::AuditTrail", "trail"),
-        Resource::AccessReview => ("Custos::AccessReview", "review"),
-        Resource::PolicyStore => ("Custos::PolicyStore", "policies"),
-        Resource::CustomerDirectory => ("Custos::CustomerDirectory", "customers"),
-        Resource::CardVault => ("Custos::CardVault", "cards"),
-        Resource::Redactor => ("Custos::Redactor", "redactor"),
-        Resource::Alerts => ("Custos::AlertQueue", "alerts"),
-        Resource::DetectionRules => ("Custos::RuleSet", "rules"),
-        Resource::Integrations => ("Custos::Integrations", "integrations"),
-        Resource::Settings => ("Custos::Settings", "settings"),
+        Resource::AuditTrail => (Kind::AuditTrail, "trail"),
+        Resource::AccessReview => (Kind::AccessReview, "review"),
+        Resource::PolicyStore => (Kind::PolicyStore, "policies"),
+        Resource::CustomerDirectory => (Kind::CustomerDirectory, "customers"),
+        Resource::CardVault => (Kind::CardVault, "cards"),
+        Resource::Redactor => (Kind::Redactor, "redactor"),
+        Resource::Alerts => (Kind::AlertQueue, "alerts"),
+        Resource::DetectionRules => (Kind::RuleSet, "rules"),
+        Resource::Integrations => (Kind::Integrations, "integrations"),
+        Resource::Settings => (Kind::Settings, "settings"),
         _ => return None,
     })
 }
 
-fn uid(kind: &str, id: &str) -> Result<EntityUid, String> {
-    let kind = EntityTypeName::from_str(kind).map_err(|e| e.to_string())?;
-    Ok(EntityUid::from_type_name_and_id(kind, EntityId::new(id)))
+/// The schema's entity types that requests name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Person,
+    Service,
+    Customer,
+    Interaction,
+    Session,
+    Action,
+    AuditTrail,
+    AccessReview,
+    PolicyStore,
+    CustomerDirectory,
+    CardVault,
+    Redactor,
+    AlertQueue,
+    RuleSet,
+    Integrations,
+    Settings,
+}
+
+impl Kind {
+    /// Every kind, in declaration order (a kind's index is its discriminant).
+    const ALL: [Kind; 16] = [
+        Kind::Person,
+        Kind::Service,
+        Kind::Customer,
+        Kind::Interaction,
+        Kind::Session,
+        Kind::Action,
+        Kind::AuditTrail,
+        Kind::AccessReview,
+        Kind::PolicyStore,
+        Kind::CustomerDirectory,
+        Kind::CardVault,
+        Kind::Redactor,
+        Kind::AlertQueue,
+        Kind::RuleSet,
+        Kind::Integrations,
+        Kind::Settings,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Person => "Custos::Person",
+            Kind::Service => "Custos::Service",
+            Kind::Customer => "Custos::Customer",
+            Kind::Interaction => "Custos::Interaction",
+            Kind::Session => "Custos::Session",
+            Kind::Action => "Custos::Action",
+            Kind::AuditTrail => "Custos::AuditTrail",
+            Kind::AccessReview => "Custos::AccessReview",
+            Kind::PolicyStore => "Custos::PolicyStore",
+            Kind::CustomerDirectory => "Custos::CustomerDirectory",
+            Kind::CardVault => "Custos::CardVault",
+            Kind::Redactor => "Custos::Redactor",
+            Kind::AlertQueue => "Custos::AlertQueue",
+            Kind::RuleSet => "Custos::RuleSet",
+            Kind::Integrations => "Custos::Integrations",
+            Kind::Settings => "Custos::Settings",
+        }
+    }
+
+    /// The parsed type name. Cedar parses a type name with its whole grammar, which
+    /// was a tenth of a masked read's CPU when done per request (BENCHMARKS.md,
+    /// issue 5); each is parsed once.
+    fn type_name(self) -> Result<EntityTypeName, String> {
+        static PARSED: LazyLock<Vec<Result<EntityTypeName, String>>> = LazyLock::new(|| {
+            Kind::ALL
+                .iter()
+                .map(|kind| EntityTypeName::from_str(kind.name()).map_err(|e| e.to_string()))
+                .collect()
+        });
+        PARSED[self as usize].clone()
+    }
+}
+
+fn uid(kind: Kind, id: &str) -> Result<EntityUid, String> {
+    Ok(EntityUid::from_type_name_and_id(
+        kind.type_name()?,
+        EntityId::new(id),
+    ))
 }
 
 fn uid_of_person(id: Uuid) -> Result<EntityUid, String> {
-    uid("Custos::Person", &id.to_string())
+    uid(Kind::Person, &id.to_string())
 }
 
 fn string(s: &str) -> RestrictedExpression {
@@ -726,7 +804,7 @@ fn person_entity(user: &UserRecord) -> Result<Entity, String> {
         ),
     ]);
     Entity::new(
-        uid("Custos::Person", &user.id.to_string())?,
+        uid(Kind::Person, &user.id.to_string())?,
         attrs,
         HashSet::new(),
     )
@@ -738,12 +816,8 @@ fn principal_entity(principal: &Principal) -> Result<Entity, String> {
         Principal::Person(p) => person_entity(&p.user),
         Principal::Service(s) => {
             let attrs = HashMap::from([("role".to_owned(), string(s.role.as_str()))]);
-            Entity::new(
-                uid("Custos::Service", &principal.id())?,
-                attrs,
-                HashSet::new(),
-            )
-            .map_err(|e| e.to_string())
+            Entity::new(uid(Kind::Service, &principal.id())?, attrs, HashSet::new())
+                .map_err(|e| e.to_string())
         }
     }
 }
@@ -754,7 +828,7 @@ mod tests {
     use custos_store::{ServiceTokenRecord, SessionRecord, UserRecord};
     use uuid::Uuid;
 
-    use super::{Action, Authorizer, Resource};
+    use super::{Action, Authorizer, Kind, Resource};
     use crate::auth::{PersonPrincipal, Principal, ServicePrincipal};
     use crate::http::invitations::account_to_be;
 
@@ -782,6 +856,26 @@ mod tests {
             user,
             expires_at: 0,
         }))
+    }
+
+    /// Every kind sits at its own index, parses, and is an entity type of the schema
+    /// (the actions' type aside, which the schema declares as actions).
+    #[test]
+    fn kinds_are_the_schema_entity_types() {
+        let authz = Authorizer::with_defaults().unwrap();
+        let declared: Vec<String> = authz
+            .schema
+            .entity_types()
+            .map(ToString::to_string)
+            .collect();
+        for (index, kind) in Kind::ALL.into_iter().enumerate() {
+            assert_eq!(kind as usize, index, "{kind:?} is out of order");
+            let name = kind.type_name().unwrap().to_string();
+            assert_eq!(name, kind.name());
+            if kind != Kind::Action {
+                assert!(declared.contains(&name), "{name} is not in the schema");
+            }
+        }
     }
 
     /// The per-action slices decide exactly as the whole policy set does: every

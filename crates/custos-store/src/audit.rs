@@ -173,9 +173,10 @@ pub(crate) const LOOKUP_INSERT_SQL: [&str; 4] = [
      ORDER BY target_kind, target_id, seq ON CONFLICT DO NOTHING",
 ];
 
-/// Moves the lookup tables' watermark.
-pub(crate) const ADVANCE_LOOKUP_SQL: &str =
-    "UPDATE audit_lookup_state SET seq = $1 WHERE singleton = 1";
+/// Moves the lookup tables' watermark, with the hash of the entry it reaches
+/// (SQLite checks it on open: `sqlite/lookup.rs`).
+pub(crate) const ADVANCE_LOOKUP_SQL: &str = "UPDATE audit_lookup_state SET seq = $1, \
+     anchor = (SELECT hash FROM audit_entries WHERE seq = $1) WHERE singleton = 1";
 
 /// Removes the lookup rows of pruned entries (at or below `$1`).
 pub(crate) const PRUNE_LOOKUP_SQL: [&str; 4] = [

@@ -31,6 +31,7 @@ const SQLITE: &[Embedded] = &[
     (16, "credential resets", include_str!("../migrations/sqlite/0016_credential_resets.sql")),
     (17, "settings", include_str!("../migrations/sqlite/0017_settings.sql")),
     (18, "audit lookup", include_str!("../migrations/sqlite/0018_audit_lookup.sql")),
+    (19, "audit lookup file", include_str!("../migrations/sqlite/0019_audit_lookup_file.sql")),
 ];
 
 #[rustfmt::skip]
@@ -53,6 +54,7 @@ const POSTGRES: &[Embedded] = &[
     (16, "credential resets", include_str!("../migrations/postgres/0016_credential_resets.sql")),
     (17, "settings", include_str!("../migrations/postgres/0017_settings.sql")),
     (18, "audit lookup", include_str!("../migrations/postgres/0018_audit_lookup.sql")),
+    (19, "audit lookup file", include_str!("../migrations/postgres/0019_audit_lookup_anchor.sql")),
 ];
 
 fn migrator(embedded: &[Embedded]) -> Migrator {

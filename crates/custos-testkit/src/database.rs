@@ -140,6 +140,15 @@ impl TestDatabase {
                 let mut conn = sqlx::SqliteConnection::connect(self.url.expose_secret())
                     .await
                     .expect("open SQLite directly");
+                // The audit lookup tables are in a file beside it, attached as Custos does.
+                if let Some(path) = self.url.sqlite_path() {
+                    let lookup = custos_store::sqlite_lookup_path(&path);
+                    sqlx::query("ATTACH DATABASE $1 AS lookup")
+                        .bind(lookup.to_string_lossy().into_owned())
+                        .execute(&mut conn)
+                        .await
+                        .expect("attach the audit lookup file");
+                }
                 let result = statement.execute(&mut conn).await.map(drop);
                 let _ = conn.close().await;
                 result

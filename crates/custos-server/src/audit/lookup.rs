@@ -14,10 +14,14 @@ use std::time::Duration;
 use custos_store::{AuditStore as _, Store};
 use tokio::sync::watch;
 
-/// Entries per indexing transaction.
-pub const ROUND: u32 = 8_192;
+/// Entries per indexing transaction. Large, because the target table's inserts
+/// scatter over the customers: a round of 8,192 over 5,000 customers wrote
+/// nearly a page per entry, and as the table grew the rounds took over half the
+/// CPU of the append benchmark; at 65,536 each page written carries about ten
+/// (BENCHMARKS.md, issue 3).
+pub const ROUND: u32 = 65_536;
 /// Entries waiting that start a round before the next tick.
-pub const BACKLOG: u64 = 4_096;
+pub const BACKLOG: u64 = 32_768;
 
 /// Runs until shutdown.
 pub async fn run(

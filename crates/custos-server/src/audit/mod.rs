@@ -34,6 +34,12 @@ use witness::WitnessFile;
 pub const MAX_BATCH: usize = 2048;
 /// Events that may wait for the writer; callers beyond this wait for room.
 const QUEUE_DEPTH: usize = 16 * 1024;
+/// How many times the writer lets the other tasks run while gathering a batch.
+const GATHER_YIELDS: usize = 4;
+/// A batch this large is committed without gathering: the commit's fsync is
+/// already shared widely, and waiting would only idle the writer (measured: at
+/// 512 producers gathering up to the last batch's size cost 8%).
+const GATHER_UP_TO: usize = 64;
 
 /// Committed batches the detection feed may hold before the writer drops one
 /// (the reader then finds the gap and reads those entries from the store).
@@ -159,6 +165,7 @@ impl AuditWriter {
         let mut tick =
             tokio::time::interval(self.config.checkpoint_interval.max(Duration::from_secs(1)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_batch = 0;
         loop {
             let first = tokio::select! {
                 command = receiver.recv() => match command {
@@ -192,7 +199,11 @@ impl AuditWriter {
                 if appends.len() < MAX_BATCH {
                     next = receiver.try_recv().ok();
                 }
+                if next.is_none() {
+                    next = gather(&mut receiver, appends.len(), last_batch).await;
+                }
             }
+            last_batch = appends.len();
             let mut head = None;
             if !appends.is_empty() {
                 head = self.append(appends, &healthy).await;
@@ -317,6 +328,29 @@ impl AuditWriter {
 struct CheckpointState {
     last_size: u64,
     last_time: tokio::time::Instant,
+}
+
+/// Waits a moment for more of a batch. Right after a commit, the callers it
+/// answered are still building their next events: taking only what is queued
+/// then splits a load into alternating large and small batches, each paying a
+/// whole commit. So while fewer than `last_batch` are gathered (and the batch has
+/// room, and fewer than [`GATHER_UP_TO`]), the writer lets the other tasks run a
+/// few times and takes what they queue; a quiet server (batches of one) never waits.
+async fn gather(
+    receiver: &mut mpsc::Receiver<Command>,
+    gathered: usize,
+    last_batch: usize,
+) -> Option<Command> {
+    if gathered >= last_batch.min(GATHER_UP_TO) {
+        return None;
+    }
+    for _ in 0..GATHER_YIELDS {
+        tokio::task::yield_now().await;
+        if let Ok(command) = receiver.try_recv() {
+            return Some(command);
+        }
+    }
+    None
 }
 
 fn now_ms(clock: &dyn Clock) -> i64 {

@@ -9,7 +9,9 @@
 //! SQLite's page cache takes microseconds, like any other CPU work a request does.
 //! The two group commits (the audit trail's and the conversation entries') run
 //! here too, on one writer connection on the blocking pool: one hop per batch
-//! instead of one per statement.
+//! instead of one per statement. The audit indexer has a connection of its own
+//! that writes only the attached lookup file (`lookup.rs`), so its rounds never
+//! hold the trail's write lock.
 //!
 //! The connections open the same file as the sqlx pool with the same settings
 //! (`synchronous = FULL`, `secure_delete`, foreign keys, a busy timeout; the file
@@ -24,7 +26,7 @@ use custos_audit::{AuditSigner, ChainHead, PendingEntry, StoredEntry, seal_batch
 use rusqlite::{Connection, OpenFlags, params};
 use uuid::Uuid;
 
-use super::BUSY_TIMEOUT;
+use super::{BUSY_TIMEOUT, lookup};
 use crate::StoreError;
 use crate::accounts::{
     SESSION_BY_TOKEN_SQL, ServiceTokenRecord, SessionRecord, TOKEN_BY_HASH_SQL, UserRecord,
@@ -49,8 +51,10 @@ const MAX_IDLE_READERS: usize = 8;
 #[derive(Debug)]
 pub(crate) struct Direct {
     path: PathBuf,
+    lookup: PathBuf,
     readers: Mutex<Vec<Connection>>,
     writer: Mutex<Option<Connection>>,
+    indexer: Mutex<Option<Connection>>,
 }
 
 /// Wraps a rusqlite error raised while doing `operation`.
@@ -59,12 +63,15 @@ fn embedded(operation: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreErr
 }
 
 impl Direct {
-    /// Direct connections to the database at `path` (already created and migrated).
-    pub(crate) fn new(path: &Path) -> Self {
+    /// Direct connections to the database at `path` (already created and
+    /// migrated), whose audit lookup tables are in the file at `lookup`.
+    pub(crate) fn new(path: &Path, lookup: PathBuf) -> Self {
         Self {
             path: path.to_owned(),
+            lookup,
             readers: Mutex::new(Vec::new()),
             writer: Mutex::new(None),
+            indexer: Mutex::new(None),
         }
     }
 
@@ -85,6 +92,32 @@ impl Direct {
         Ok(connection)
     }
 
+    /// The indexer's connection: the trail's file, never written through it, with
+    /// the lookup file attached. A page cache of 16 MiB holds a round's B-tree
+    /// pages, and statement journals stay in memory.
+    fn open_indexer(&self) -> Result<Connection, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection =
+            Connection::open_with_flags(&self.path, flags).map_err(embedded("open database"))?;
+        connection
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(embedded("set busy timeout"))?;
+        connection
+            .execute(
+                "ATTACH DATABASE ?1 AS lookup",
+                [self.lookup.to_string_lossy()],
+            )
+            .map_err(embedded("attach the audit lookup file"))?;
+        connection
+            .execute_batch(lookup::SETUP_SQL)
+            .and_then(|()| {
+                connection
+                    .execute_batch("PRAGMA lookup.cache_size = -16384; PRAGMA temp_store = MEMORY;")
+            })
+            .map_err(embedded("configure the indexer connection"))?;
+        Ok(connection)
+    }
+
     /// Closes the direct connections, after a write under way (it holds the writer);
     /// a read under way returns its connection afterwards.
     pub(crate) fn close(&self) {
@@ -93,6 +126,7 @@ impl Direct {
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
         *self.writer.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.indexer.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// Runs `read` on an idle reader connection (or a new one), on this thread.
@@ -230,7 +264,7 @@ impl Direct {
             let Some(connection) = writer.as_ref() else {
                 return Err(StoreError::Corrupt("no writer connection"));
             };
-            in_transaction(connection, operation, write)
+            in_transaction(connection, "BEGIN IMMEDIATE", operation, write)
         })
         .await
         .map_err(|_| StoreError::Corrupt("a write task ended abnormally"))?
@@ -250,36 +284,32 @@ impl Direct {
         .await
     }
 
-    /// [`crate::AuditStore::index_audit`] on the writer connection; when the
-    /// lookup tables are caught up it only reads, on this thread.
+    /// [`crate::AuditStore::index_audit`] on the indexer's connection, on the
+    /// blocking pool. Its transaction is DEFERRED: it reads the entries from a
+    /// snapshot and takes only the lookup file's write lock (IMMEDIATE would take
+    /// every attached file's, the trail's included).
     pub(crate) async fn index_audit(self: Arc<Self>, max_entries: u32) -> Result<u64, StoreError> {
-        let (indexed, upto) = self.read(|connection| {
+        tokio::task::spawn_blocking(move || {
+            let mut indexer = self.indexer.lock().unwrap_or_else(PoisonError::into_inner);
+            if indexer.is_none() {
+                *indexer = Some(self.open_indexer()?);
+            }
+            let Some(connection) = indexer.as_ref() else {
+                return Err(StoreError::Corrupt("no indexer connection"));
+            };
             let indexed = connection
                 .prepare_cached(LOOKUP_SEQ_SQL)
                 .and_then(|mut s| s.query_row([], |row| row.get(0)))
                 .map_err(embedded("read the audit lookup watermark"))?;
-            Ok((indexed, lookup_upto(connection, indexed, max_entries)?))
-        })?;
-        if upto == indexed {
-            return Ok(u64::try_from(indexed).unwrap_or(0));
-        }
-        self.write("index audit entries", move |tx| {
-            let indexed: i64 = tx
-                .prepare_cached(LOCK_LOOKUP_SQL)
-                .and_then(|mut s| s.query_row([], |row| row.get(0)))
-                .map_err(embedded("lock the audit lookup watermark"))?;
-            let upto = lookup_upto(tx, indexed, max_entries)?;
-            for insert in LOOKUP_INSERT_SQL {
-                tx.prepare_cached(insert)
-                    .and_then(|mut s| s.execute(params![indexed, upto]))
-                    .map_err(embedded("index audit entries"))?;
+            if lookup_upto(connection, indexed, max_entries)? == indexed {
+                return Ok(u64::try_from(indexed).unwrap_or(0));
             }
-            tx.prepare_cached(ADVANCE_LOOKUP_SQL)
-                .and_then(|mut s| s.execute([upto]))
-                .map_err(embedded("advance the audit lookup watermark"))?;
-            Ok(u64::try_from(upto).unwrap_or(0))
+            in_transaction(connection, "BEGIN", "index audit entries", |tx| {
+                index_round(tx, max_entries)
+            })
         })
         .await
+        .map_err(|_| StoreError::Corrupt("an indexing task ended abnormally"))?
     }
 
     /// [`crate::ConversationStore::append_batch`] in one durable transaction.
@@ -301,12 +331,13 @@ impl Direct {
     }
 }
 
-/// Runs `write` between `BEGIN IMMEDIATE` and `COMMIT`, rolling back if anything
+/// Runs `write` between `begin` and `COMMIT`, rolling back if anything
 /// fails. The three statements come from the connection's statement cache:
 /// rusqlite's `Transaction` prepares them anew every time, which cost more per
 /// batch than sealing it (BENCHMARKS.md, issue 3).
 fn in_transaction<T>(
     connection: &Connection,
+    begin: &'static str,
     operation: &'static str,
     write: impl FnOnce(&Connection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
@@ -321,7 +352,7 @@ fn in_transaction<T>(
         // statements must not become part of this one.
         run("ROLLBACK")?;
     }
-    run("BEGIN IMMEDIATE")?;
+    run(begin)?;
     let done = write(connection).and_then(|done| run("COMMIT").map(|_| done));
     if done.is_err() && !connection.is_autocommit() {
         // Nothing of a failed batch may stay; a failed ROLLBACK leaves SQLite to
@@ -337,6 +368,25 @@ fn lookup_upto(connection: &Connection, indexed: i64, max_entries: u32) -> Resul
         .prepare_cached(LOOKUP_UPTO_SQL)
         .and_then(|mut s| s.query_row(params![indexed, i64::from(max_entries)], |row| row.get(0)))
         .map_err(embedded("find the audit entries to index"))
+}
+
+/// One indexing round: the entries after the watermark, at most `max_entries`,
+/// into each lookup table; returns the new watermark.
+fn index_round(tx: &Connection, max_entries: u32) -> Result<u64, StoreError> {
+    let indexed: i64 = tx
+        .prepare_cached(LOCK_LOOKUP_SQL)
+        .and_then(|mut s| s.query_row([], |row| row.get(0)))
+        .map_err(embedded("lock the audit lookup watermark"))?;
+    let upto = lookup_upto(tx, indexed, max_entries)?;
+    for insert in LOOKUP_INSERT_SQL {
+        tx.prepare_cached(insert)
+            .and_then(|mut s| s.execute(params![indexed, upto]))
+            .map_err(embedded("index audit entries"))?;
+    }
+    tx.prepare_cached(ADVANCE_LOOKUP_SQL)
+        .and_then(|mut s| s.execute([upto]))
+        .map_err(embedded("advance the audit lookup watermark"))?;
+    Ok(u64::try_from(upto).unwrap_or(0))
 }
 
 fn append_audit_in(

@@ -1,12 +1,16 @@
 //! The embedded SQLite store: one file in the data directory, WAL journal,
 //! foreign keys on, a busy timeout instead of immediate lock errors, and
-//! `synchronous = FULL` so an acknowledged write survives a power cut.
+//! `synchronous = FULL` so an acknowledged write survives a power cut. The audit
+//! trail's lookup tables live in a second file beside it, attached to every
+//! connection (`lookup.rs`).
 
 mod direct;
+mod lookup;
 
 pub(crate) use direct::Direct;
+pub use lookup::lookup_path;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +51,13 @@ impl SqliteStore {
         {
             std::fs::create_dir_all(parent).map_err(StoreError::File)?;
         }
+        let memory = path
+            .as_deref()
+            .is_none_or(|p| in_memory(p, url.expose_secret()));
+        let lookup = match &path {
+            Some(p) if !memory => lookup_path(p),
+            _ => PathBuf::from(":memory:"),
+        };
         let connect = SqliteConnectOptions::from_str(url.expose_secret())
             .map_err(StoreError::InvalidUrl)?
             .create_if_missing(true)
@@ -62,6 +73,13 @@ impl SqliteStore {
             // would double the round trips to its worker thread.
             .test_before_acquire(false)
             .acquire_timeout(options.acquire_timeout)
+            .after_connect({
+                let lookup = lookup.clone();
+                move |connection, _| {
+                    let lookup = lookup.clone();
+                    Box::pin(async move { lookup::attach(connection, &lookup).await })
+                }
+            })
             .connect_with(connect)
             .await
             .map_err(StoreError::Unavailable)?;
@@ -69,9 +87,10 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(StoreError::Migration)?;
+        lookup::reset_if_stale(&pool).await?;
         let direct = path
-            .filter(|p| options.sqlite_direct && !in_memory(p, url.expose_secret()))
-            .map(|p| Arc::new(Direct::new(&p)));
+            .filter(|_| options.sqlite_direct && !memory)
+            .map(|p| Arc::new(Direct::new(&p, lookup)));
         Ok(Self { pool, direct })
     }
 

@@ -372,6 +372,64 @@ custos_testkit::test_on_both_stores!(
     a_failed_append_stores_nothing,
 );
 
+/// A lookup file that does not belong to the trail beside it (restored from
+/// another copy, or another instance's) is emptied on open and rebuilt; kept, it
+/// would hide entries from filtered queries, because its watermark claims to
+/// cover them.
+#[tokio::test]
+async fn a_stale_lookup_file_is_rebuilt() {
+    let signer = signer();
+    let mut trails = Vec::new();
+    for actor in ["alice", "bob"] {
+        let db = TestDatabase::create(custos_testkit::Backend::Sqlite)
+            .await
+            .unwrap();
+        let store = db.open().await;
+        let events = (0..50)
+            .map(|i| pending(i, actor, "customer.read", "c"))
+            .collect();
+        store
+            .append_audit(events, &signer, INSTANCE, T0)
+            .await
+            .unwrap();
+        assert_eq!(store.index_audit(1000).await.unwrap(), 50);
+        store.close().await;
+        trails.push(db);
+    }
+    let lookup =
+        |db: &TestDatabase| custos_store::sqlite_lookup_path(&db.url().sqlite_path().unwrap());
+    // Bob's trail gets Alice's lookups (same watermark, other entries).
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", lookup(&trails[1]).display()));
+    }
+    for suffix in ["", "-wal"] {
+        let from = format!("{}{suffix}", lookup(&trails[0]).display());
+        if std::path::Path::new(&from).exists() {
+            std::fs::copy(from, format!("{}{suffix}", lookup(&trails[1]).display())).unwrap();
+        }
+    }
+    let store = trails[1].open().await;
+    let by_actor = |actor: &str| AuditQuery {
+        actor: Some(actor.into()),
+        limit: 100,
+        ..AuditQuery::default()
+    };
+    assert_eq!(store.query_audit(&by_actor("bob")).await.unwrap().len(), 50);
+    assert!(
+        store
+            .query_audit(&by_actor("alice"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.index_audit(1000).await.unwrap(), 50);
+    assert_eq!(store.query_audit(&by_actor("bob")).await.unwrap().len(), 50);
+    store.close().await;
+    for db in trails {
+        db.cleanup().await;
+    }
+}
+
 mod retention {
     use custos_audit::{ChainHead, ChainVerifier, Checkpoint};
     use custos_store::{AuditAnchor, AuditStore};
