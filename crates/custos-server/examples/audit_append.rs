@@ -5,8 +5,9 @@
 //! cargo run --release -p custos-server --example audit_append -- [SECONDS] [PRODUCERS] [DATABASE_URL]
 //! ```
 //! Defaults: 10 seconds, 64 concurrent producers, the embedded SQLite store in a
-//! temporary directory. Prints events/s, latency percentiles, how far the lookup
-//! tables lag, and verify speed.
+//! temporary directory. Prints events/s (overall and in each 10 s window, to show
+//! whether the rate holds as the trail grows), latency percentiles, how far the
+//! lookup tables lag, and verify speed.
 //!
 //! Events name a customer drawn from `BENCH_CUSTOMERS` (default 5,000) by a hash
 //! of the event number, as agents' reads scatter over many customers;
@@ -20,6 +21,7 @@
 )]
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use custos_audit::{
@@ -28,6 +30,9 @@ use custos_audit::{
 use custos_server::clock::SystemClock;
 use custos_server::config::{self, CliOverrides};
 use custos_store::{AuditStore, InstanceStore};
+
+/// The window the rate is reported over as the run goes.
+const WINDOW: Duration = Duration::from_secs(10);
 
 fn reveal_event(i: u64, customers: u64) -> AuditEvent {
     let customer = if customers == 0 {
@@ -68,16 +73,8 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[i]) / 1000.0
 }
 
-fn main() {
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    runtime.enable_all();
-    if let Ok(interval) = std::env::var("BENCH_GLOBAL_QUEUE_INTERVAL") {
-        runtime.global_queue_interval(interval.parse().unwrap());
-    }
-    runtime.build().unwrap().block_on(run());
-}
-
-async fn run() {
+#[tokio::main]
+async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let seconds: u64 = args.first().map_or(10, |s| s.parse().unwrap());
     let producers: u64 = args.get(1).map_or(64, |s| s.parse().unwrap());
@@ -113,15 +110,34 @@ async fn run() {
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
+    // The rate in each window, to see whether it holds as the trail grows.
+    let appended = Arc::new(AtomicU64::new(0));
+    let windows = tokio::spawn({
+        let appended = appended.clone();
+        async move {
+            let mut rates = Vec::new();
+            let mut last = 0;
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + WINDOW, WINDOW);
+            while Instant::now() + WINDOW / 2 < deadline {
+                tick.tick().await;
+                let now = appended.load(Ordering::Relaxed);
+                rates.push(format!("{:.0}", (now - last) as f64 / WINDOW.as_secs_f64()));
+                last = now;
+            }
+            rates
+        }
+    });
     let tasks: Vec<_> = (0..producers)
         .map(|p| {
             let audit = audit.clone();
+            let appended = appended.clone();
             tokio::spawn(async move {
                 let mut latencies_us = Vec::new();
                 let mut i = p * 10_000_000;
                 while Instant::now() < deadline {
                     let t = Instant::now();
                     audit.record(reveal_event(i, customers)).await.unwrap();
+                    appended.fetch_add(1, Ordering::Relaxed);
                     latencies_us.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
                     i += 1;
                 }
@@ -139,6 +155,11 @@ async fn run() {
         "appended {} events in {elapsed:.2} s: {:.0} events/s",
         latencies.len(),
         latencies.len() as f64 / elapsed
+    );
+    println!(
+        "events/s in each {} s window: {}",
+        WINDOW.as_secs(),
+        windows.await.unwrap().join(", ")
     );
     println!(
         "record() latency ms: p50 {:.3}  p90 {:.3}  p99 {:.3}  max {:.3}",
