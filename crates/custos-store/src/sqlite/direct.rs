@@ -75,13 +75,19 @@ impl Direct {
         }
     }
 
-    fn open(&self, query_only: bool) -> Result<Connection, StoreError> {
+    /// A connection to the database file, used on one thread at a time.
+    fn connect(&self) -> Result<Connection, StoreError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection =
             Connection::open_with_flags(&self.path, flags).map_err(embedded("open database"))?;
         connection
             .busy_timeout(BUSY_TIMEOUT)
             .map_err(embedded("set busy timeout"))?;
+        Ok(connection)
+    }
+
+    fn open(&self, query_only: bool) -> Result<Connection, StoreError> {
+        let connection = self.connect()?;
         connection
             .execute_batch(if query_only {
                 "PRAGMA query_only = ON;"
@@ -96,12 +102,7 @@ impl Direct {
     /// the lookup file attached. A page cache of 16 MiB holds a round's B-tree
     /// pages, and statement journals stay in memory.
     fn open_indexer(&self) -> Result<Connection, StoreError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let connection =
-            Connection::open_with_flags(&self.path, flags).map_err(embedded("open database"))?;
-        connection
-            .busy_timeout(BUSY_TIMEOUT)
-            .map_err(embedded("set busy timeout"))?;
+        let connection = self.connect()?;
         connection
             .execute(
                 "ATTACH DATABASE ?1 AS lookup",
