@@ -33,17 +33,7 @@ fn person(role: Role) -> Principal {
             created_at: 0,
             last_sign_in_at: None,
         },
-        session: SessionRecord {
-            id: Uuid::new_v4(),
-            user_id: id,
-            created_at: 0,
-            last_seen: 0,
-            mfa_at: 0,
-            ip: None,
-            ended_at: None,
-            end_reason: None,
-            device_id: None,
-        },
+        session: SessionRecord::signed_in(id, 0, None, None),
         expires_at: 0,
     }))
 }

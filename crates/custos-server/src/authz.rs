@@ -842,17 +842,7 @@ mod tests {
     fn person(role: Role, user: UserRecord) -> Principal {
         Principal::Person(Box::new(PersonPrincipal {
             role,
-            session: SessionRecord {
-                id: Uuid::new_v4(),
-                user_id: user.id,
-                created_at: 0,
-                last_seen: 0,
-                mfa_at: 0,
-                ip: None,
-                ended_at: None,
-                end_reason: None,
-                device_id: None,
-            },
+            session: SessionRecord::signed_in(user.id, 0, None, None),
             user,
             expires_at: 0,
         }))

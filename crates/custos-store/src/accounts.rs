@@ -81,6 +81,23 @@ pub struct SessionRecord {
     pub device_id: Option<Uuid>,
 }
 
+impl SessionRecord {
+    /// A new session of `user_id`, signed in with a second factor at `now`.
+    pub fn signed_in(user_id: Uuid, now: i64, ip: Option<String>, device_id: Option<Uuid>) -> Self {
+        Self {
+            id: Uuid::new_v4(),
+            user_id,
+            created_at: now,
+            last_seen: now,
+            mfa_at: now,
+            ip,
+            ended_at: None,
+            end_reason: None,
+            device_id,
+        }
+    }
+}
+
 /// An enrolled device (its token only as a hash, elsewhere).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceRecord {

@@ -647,17 +647,7 @@ impl AuthService {
         )
         .await?;
         let (token, hash) = token::generate(TokenKind::Session).map_err(|_| AuthError::Crypto)?;
-        let session = SessionRecord {
-            id: Uuid::new_v4(),
-            user_id: user.id,
-            created_at: now,
-            last_seen: now,
-            mfa_at: now,
-            ip: ip_text.clone(),
-            ended_at: None,
-            end_reason: None,
-            device_id,
-        };
+        let session = SessionRecord::signed_in(user.id, now, ip_text.clone(), device_id);
         self.store.create_session(&session, &hash.0).await?;
         if let Some(device) = device_id {
             self.store.touch_device(device, now).await?;

@@ -28,17 +28,7 @@ pub(crate) fn user(name: &str) -> UserRecord {
 }
 
 pub(crate) fn session(user: Uuid) -> SessionRecord {
-    SessionRecord {
-        id: Uuid::new_v4(),
-        user_id: user,
-        created_at: T0,
-        last_seen: T0,
-        mfa_at: T0,
-        ip: Some("127.0.0.1".into()),
-        ended_at: None,
-        end_reason: None,
-        device_id: None,
-    }
+    SessionRecord::signed_in(user, T0, Some("127.0.0.1".into()), None)
 }
 
 async fn people_are_created_once_and_found(db: TestDatabase) {
