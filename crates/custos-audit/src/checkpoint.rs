@@ -7,6 +7,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::Hash;
+use crate::chain::ChainHead;
 use crate::signing::{AuditSigner, AuditVerifyingKey};
 
 /// What a checkpoint states.
@@ -23,6 +24,16 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// The checkpoint of the chain as it stands at `head`.
+    pub fn of_head(head: &ChainHead, instance: &str, time_ms: i64) -> Self {
+        Self {
+            instance: instance.to_owned(),
+            size: head.seq,
+            root: head.frontier.root(),
+            time_ms,
+        }
+    }
+
     /// The signed bytes: a small text note, versioned.
     pub fn message(&self) -> Vec<u8> {
         format!(

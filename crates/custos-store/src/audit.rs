@@ -58,6 +58,17 @@ pub trait AuditStore {
         now_ms: i64,
     ) -> impl Future<Output = Result<ChainHead, StoreError>> + Send;
 
+    /// [`Self::append_audit`], and in the same transaction a checkpoint of the new
+    /// head signed by `signer`, which it returns: one commit where storing the
+    /// checkpoint on its own took a second (BENCHMARKS.md, issue 3).
+    fn append_audit_checkpointed(
+        &self,
+        pending: Vec<PendingEntry>,
+        signer: &AuditSigner,
+        instance: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(ChainHead, SignedCheckpoint), StoreError>> + Send;
+
     /// Where the chain stands.
     fn audit_head(&self) -> impl Future<Output = Result<ChainHead, StoreError>> + Send;
 
@@ -137,6 +148,30 @@ pub(crate) const ENTRIES_AFTER_SQL: &str = "SELECT seq, time_ms, action, actor, 
 /// on SQLite), so appends from every process and node serialize here.
 pub(crate) const LOCK_HEAD_SQL: &str =
     "UPDATE audit_head SET updated_ms = $1 WHERE singleton = 1 RETURNING seq, hash, frontier";
+
+/// Stores a signed checkpoint (once per size).
+pub(crate) const PUT_CHECKPOINT_SQL: &str = "INSERT INTO audit_checkpoints (size, time_ms, line) \
+     VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING";
+
+/// The checkpoint an append stores with its batch: of the head it reached.
+pub(crate) fn checkpoint_of(
+    head: &ChainHead,
+    signer: &AuditSigner,
+    instance: &str,
+    now_ms: i64,
+) -> SignedCheckpoint {
+    custos_audit::Checkpoint::of_head(head, instance, now_ms).sign(signer)
+}
+
+/// An append asked for its checkpoint, with it.
+pub(crate) fn checkpointed(
+    appended: (ChainHead, Option<SignedCheckpoint>),
+) -> Result<(ChainHead, SignedCheckpoint), StoreError> {
+    match appended {
+        (head, Some(signed)) => Ok((head, signed)),
+        (_, None) => Err(StoreError::Corrupt("an append without its checkpoint")),
+    }
+}
 
 /// Moves the chain head to the end of an appended batch.
 pub(crate) const ADVANCE_HEAD_SQL: &str =

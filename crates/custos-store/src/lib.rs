@@ -162,12 +162,31 @@ impl AuditStore for Store {
         now_ms: i64,
     ) -> Result<custos_audit::ChainHead, StoreError> {
         if let Some(direct) = self.direct() {
-            return direct
+            let (head, _) = direct
                 .clone()
-                .append_audit(pending, signer.clone(), instance.to_owned(), now_ms)
-                .await;
+                .append_audit(pending, signer.clone(), instance.to_owned(), now_ms, false)
+                .await?;
+            return Ok(head);
         }
         dispatch!(self, s => s.append_audit(pending, signer, instance, now_ms).await)
+    }
+
+    async fn append_audit_checkpointed(
+        &self,
+        pending: Vec<custos_audit::PendingEntry>,
+        signer: &custos_audit::AuditSigner,
+        instance: &str,
+        now_ms: i64,
+    ) -> Result<(custos_audit::ChainHead, custos_audit::SignedCheckpoint), StoreError> {
+        if let Some(direct) = self.direct() {
+            return audit::checkpointed(
+                direct
+                    .clone()
+                    .append_audit(pending, signer.clone(), instance.to_owned(), now_ms, true)
+                    .await?,
+            );
+        }
+        dispatch!(self, s => s.append_audit_checkpointed(pending, signer, instance, now_ms).await)
     }
 
     async fn audit_head(&self) -> Result<custos_audit::ChainHead, StoreError> {

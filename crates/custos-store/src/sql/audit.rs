@@ -15,7 +15,7 @@ macro_rules! impl_audit_store {
         use crate::StoreError;
         use crate::columns::decode_entry;
         use crate::audit::{
-            ADVANCE_HEAD_SQL, ADVANCE_LOOKUP_SQL, AnchorRow, AuditAnchor, AuditQuery, AuditStore,
+            ADVANCE_HEAD_SQL, ADVANCE_LOOKUP_SQL, AnchorRow, PUT_CHECKPOINT_SQL, checkpoint_of, checkpointed, AuditAnchor, AuditQuery, AuditStore,
             ENTRIES_AFTER_SQL, ENTRY_COLUMNS, LOCK_HEAD_SQL, LOCK_LOOKUP_SQL, LOOKUP_INSERT_SQL,
             LOOKUP_SEQ_SQL, LOOKUP_UPTO_SQL, Lookup, PRUNE_LOOKUP_SQL, aliased_entry_columns,
             head_from_row, insert_chunks, seq_param,
@@ -126,14 +126,17 @@ macro_rules! impl_audit_store {
             u64::try_from(seq).unwrap_or(0)
         }
 
-        impl AuditStore for $store {
-            async fn append_audit(
+        impl $store {
+            /// A batch sealed onto the chain in one transaction, with a signed
+            /// checkpoint of the new head when `checkpoint` says so.
+            async fn append_sealed(
                 &self,
                 pending: Vec<PendingEntry>,
                 signer: &AuditSigner,
                 instance: &str,
                 now_ms: i64,
-            ) -> Result<ChainHead, StoreError> {
+                checkpoint: bool,
+            ) -> Result<(ChainHead, Option<SignedCheckpoint>), StoreError> {
                 let mut tx = self
                     .pool
                     .begin()
@@ -176,10 +179,43 @@ macro_rules! impl_audit_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(StoreError::query("advance audit head"))?;
+                let signed = checkpoint.then(|| checkpoint_of(&next, signer, instance, now_ms));
+                if let Some(signed) = &signed {
+                    sqlx::query(PUT_CHECKPOINT_SQL)
+                        .bind(seq_param(signed.checkpoint.size))
+                        .bind(signed.checkpoint.time_ms)
+                        .bind(signed.to_json_line())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::query("store audit checkpoint"))?;
+                }
                 tx.commit()
                     .await
                     .map_err(StoreError::query("commit audit append"))?;
-                Ok(next)
+                Ok((next, signed))
+            }
+        }
+
+        impl AuditStore for $store {
+            async fn append_audit(
+                &self,
+                pending: Vec<PendingEntry>,
+                signer: &AuditSigner,
+                instance: &str,
+                now_ms: i64,
+            ) -> Result<ChainHead, StoreError> {
+                let (head, _) = self.append_sealed(pending, signer, instance, now_ms, false).await?;
+                Ok(head)
+            }
+
+            async fn append_audit_checkpointed(
+                &self,
+                pending: Vec<PendingEntry>,
+                signer: &AuditSigner,
+                instance: &str,
+                now_ms: i64,
+            ) -> Result<(ChainHead, SignedCheckpoint), StoreError> {
+                checkpointed(self.append_sealed(pending, signer, instance, now_ms, true).await?)
             }
 
             async fn audit_head(&self) -> Result<ChainHead, StoreError> {
@@ -276,7 +312,7 @@ macro_rules! impl_audit_store {
             }
 
             async fn put_audit_checkpoint(&self, checkpoint: &SignedCheckpoint) -> Result<(), StoreError> {
-                sqlx::query("INSERT INTO audit_checkpoints (size, time_ms, line) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING")
+                sqlx::query(PUT_CHECKPOINT_SQL)
                     .bind(seq_param(checkpoint.checkpoint.size))
                     .bind(checkpoint.checkpoint.time_ms)
                     .bind(checkpoint.to_json_line())

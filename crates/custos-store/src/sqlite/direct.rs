@@ -22,7 +22,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use custos_audit::{AuditSigner, ChainHead, PendingEntry, StoredEntry, seal_batch};
+use custos_audit::{
+    AuditSigner, ChainHead, PendingEntry, SignedCheckpoint, StoredEntry, seal_batch,
+};
 use rusqlite::{Connection, OpenFlags, params};
 use uuid::Uuid;
 
@@ -33,7 +35,8 @@ use crate::accounts::{
 };
 use crate::audit::{
     ADVANCE_HEAD_SQL, ADVANCE_LOOKUP_SQL, ENTRIES_AFTER_SQL, INSERT_ENTRY_SQL, LOCK_HEAD_SQL,
-    LOCK_LOOKUP_SQL, LOOKUP_INSERT_SQL, LOOKUP_SEQ_SQL, LOOKUP_UPTO_SQL, head_from_row, seq_param,
+    LOCK_LOOKUP_SQL, LOOKUP_INSERT_SQL, LOOKUP_SEQ_SQL, LOOKUP_UPTO_SQL, PUT_CHECKPOINT_SQL,
+    checkpoint_of, head_from_row, seq_param,
 };
 use crate::columns::{
     CustomerFold, decode_entry, decode_interaction, decode_service_token, session_with_user,
@@ -278,9 +281,10 @@ impl Direct {
         signer: AuditSigner,
         instance: String,
         now_ms: i64,
-    ) -> Result<ChainHead, StoreError> {
+        checkpoint: bool,
+    ) -> Result<(ChainHead, Option<SignedCheckpoint>), StoreError> {
         self.write("append audit entries", move |tx| {
-            append_audit_in(tx, pending, &signer, &instance, now_ms)
+            append_audit_in(tx, pending, &signer, &instance, now_ms, checkpoint)
         })
         .await
     }
@@ -396,7 +400,8 @@ fn append_audit_in(
     signer: &AuditSigner,
     instance: &str,
     now_ms: i64,
-) -> Result<ChainHead, StoreError> {
+    checkpoint: bool,
+) -> Result<(ChainHead, Option<SignedCheckpoint>), StoreError> {
     let (seq, hash, frontier): (i64, Vec<u8>, Vec<u8>) = tx
         .prepare_cached(LOCK_HEAD_SQL)
         .and_then(|mut lock| {
@@ -436,7 +441,19 @@ fn append_audit_in(
             ])
         })
         .map_err(embedded("advance audit head"))?;
-    Ok(next)
+    let signed = checkpoint.then(|| checkpoint_of(&next, signer, instance, now_ms));
+    if let Some(signed) = &signed {
+        tx.prepare_cached(PUT_CHECKPOINT_SQL)
+            .and_then(|mut put| {
+                put.execute(params![
+                    seq_param(signed.checkpoint.size),
+                    signed.checkpoint.time_ms,
+                    signed.to_json_line()
+                ])
+            })
+            .map_err(embedded("store audit checkpoint"))?;
+    }
+    Ok((next, signed))
 }
 
 fn append_entries_in(

@@ -358,6 +358,47 @@ async fn a_failed_append_stores_nothing(db: TestDatabase) {
     finish(store, db).await;
 }
 
+async fn a_checkpoint_rides_its_batch(db: TestDatabase) {
+    let store = db.open().await;
+    let signer = signer();
+    let batch = |from: i64, n: i64| {
+        (from..from + n)
+            .map(|i| pending(i, "alice", "customer.read", "c"))
+            .collect::<Vec<_>>()
+    };
+    let (head, signed) = store
+        .append_audit_checkpointed(batch(1, 3), &signer, INSTANCE, T0)
+        .await
+        .unwrap();
+    assert_eq!(head.seq, 3);
+    assert_eq!(signed.checkpoint, Checkpoint::of_head(&head, INSTANCE, T0));
+    assert!(signed.verify(&signer.verifying_key()));
+    assert_eq!(
+        store.latest_audit_checkpoint_line().await.unwrap(),
+        Some(signed.to_json_line())
+    );
+
+    // A batch that fails takes its checkpoint with it.
+    db.execute_raw(
+        "INSERT INTO audit_entries (seq, time_ms, action, actor, outcome, payload, prev_hash, hash) \
+         SELECT 5, time_ms, action, actor, outcome, payload, prev_hash, hash FROM audit_entries \
+         WHERE seq = 1",
+    )
+    .await;
+    assert!(
+        store
+            .append_audit_checkpointed(batch(4, 2), &signer, INSTANCE, T0 + 1)
+            .await
+            .is_err()
+    );
+    assert_eq!(store.audit_head().await.unwrap(), head);
+    assert_eq!(
+        store.audit_checkpoint_lines().await.unwrap(),
+        [signed.to_json_line()]
+    );
+    finish(store, db).await;
+}
+
 async fn finish(store: Store, db: TestDatabase) {
     store.close().await;
     db.cleanup().await;
@@ -370,6 +411,7 @@ custos_testkit::test_on_both_stores!(
     queries_agree_however_far_the_lookups_reach,
     cursors_only_move_forward,
     a_failed_append_stores_nothing,
+    a_checkpoint_rides_its_batch,
 );
 
 /// A lookup file that does not belong to the trail beside it (restored from
