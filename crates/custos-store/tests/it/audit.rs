@@ -320,26 +320,34 @@ async fn cursors_only_move_forward(db: TestDatabase) {
 
 /// A batch that fails half-way leaves nothing behind, and the writer is usable
 /// again at once (no transaction left open on it).
+/// `n` events numbered from `from`.
+fn batch(from: i64, n: i64) -> Vec<PendingEntry> {
+    (from..from + n)
+        .map(|i| pending(i, "alice", "customer.read", "c"))
+        .collect()
+}
+
+/// A copy of entry 1 squatting on sequence number `seq`, so that an append
+/// reaching it fails.
+async fn squat(db: &TestDatabase, seq: u64) {
+    db.execute_raw(&format!(
+        "INSERT INTO audit_entries (seq, time_ms, action, actor, outcome, payload, prev_hash, hash) \
+         SELECT {seq}, time_ms, action, actor, outcome, payload, prev_hash, hash FROM audit_entries \
+         WHERE seq = 1"
+    ))
+    .await;
+}
+
 async fn a_failed_append_stores_nothing(db: TestDatabase) {
     let store = db.open().await;
     let signer = signer();
-    let batch = |from: i64, n: i64| {
-        (from..from + n)
-            .map(|i| pending(i, "alice", "customer.read", "c"))
-            .collect::<Vec<_>>()
-    };
     store
         .append_audit(batch(1, 2), &signer, INSTANCE, T0)
         .await
         .unwrap();
     let before = store.audit_head().await.unwrap();
     // A row squatting on sequence number 4: the next batch of three collides on its second entry.
-    db.execute_raw(
-        "INSERT INTO audit_entries (seq, time_ms, action, actor, outcome, payload, prev_hash, hash) \
-         SELECT 4, time_ms, action, actor, outcome, payload, prev_hash, hash FROM audit_entries \
-         WHERE seq = 1",
-    )
-    .await;
+    squat(&db, 4).await;
     assert!(
         store
             .append_audit(batch(3, 3), &signer, INSTANCE, T0)
@@ -361,11 +369,6 @@ async fn a_failed_append_stores_nothing(db: TestDatabase) {
 async fn a_checkpoint_rides_its_batch(db: TestDatabase) {
     let store = db.open().await;
     let signer = signer();
-    let batch = |from: i64, n: i64| {
-        (from..from + n)
-            .map(|i| pending(i, "alice", "customer.read", "c"))
-            .collect::<Vec<_>>()
-    };
     let (head, signed) = store
         .append_audit_checkpointed(batch(1, 3), &signer, INSTANCE, T0)
         .await
@@ -379,12 +382,7 @@ async fn a_checkpoint_rides_its_batch(db: TestDatabase) {
     );
 
     // A batch that fails takes its checkpoint with it.
-    db.execute_raw(
-        "INSERT INTO audit_entries (seq, time_ms, action, actor, outcome, payload, prev_hash, hash) \
-         SELECT 5, time_ms, action, actor, outcome, payload, prev_hash, hash FROM audit_entries \
-         WHERE seq = 1",
-    )
-    .await;
+    squat(&db, 5).await;
     assert!(
         store
             .append_audit_checkpointed(batch(4, 2), &signer, INSTANCE, T0 + 1)
