@@ -328,13 +328,8 @@ impl AuditWriter {
         if head.seq == 0 || head.seq <= state.last_size {
             return Ok(None);
         }
-        let signed = Checkpoint {
-            instance: self.instance.clone(),
-            size: head.seq,
-            root: head.frontier.root(),
-            time_ms: now_ms(self.clock.as_ref()),
-        }
-        .sign(&self.signer);
+        let signed = Checkpoint::of_head(&head, &self.instance, now_ms(self.clock.as_ref()))
+            .sign(&self.signer);
         self.store
             .put_audit_checkpoint(&signed)
             .await

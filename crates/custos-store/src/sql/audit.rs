@@ -15,10 +15,11 @@ macro_rules! impl_audit_store {
         use crate::StoreError;
         use crate::columns::decode_entry;
         use crate::audit::{
-            ADVANCE_HEAD_SQL, ADVANCE_LOOKUP_SQL, AnchorRow, PUT_CHECKPOINT_SQL, checkpoint_of, checkpointed, AuditAnchor, AuditQuery, AuditStore,
+            ADVANCE_HEAD_SQL, ADVANCE_LOOKUP_SQL, AnchorRow, AuditAnchor, AuditQuery, AuditStore,
             ENTRIES_AFTER_SQL, ENTRY_COLUMNS, LOCK_HEAD_SQL, LOCK_LOOKUP_SQL, LOOKUP_INSERT_SQL,
-            LOOKUP_SEQ_SQL, LOOKUP_UPTO_SQL, Lookup, PRUNE_LOOKUP_SQL, aliased_entry_columns,
-            head_from_row, insert_chunks, seq_param,
+            LOOKUP_SEQ_SQL, LOOKUP_UPTO_SQL, Lookup, PRUNE_LOOKUP_SQL, PUT_CHECKPOINT_SQL,
+            aliased_entry_columns, checkpoint_of, checkpointed, head_from_row, insert_chunks,
+            seq_param,
         };
 
         /// One statement of a query: everything from the entries (`All`), the
