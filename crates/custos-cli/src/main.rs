@@ -13,6 +13,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc in its secure mode: guard pages between its pages, randomized
+/// allocation and encrypted free lists make heap corruption harder to exploit,
+/// and it allocates faster than the C library's allocator, which took a fifth
+/// of the server's CPU under load (BENCHMARKS.md, issue 5).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Custos keeps contact-center customer data safe while agents work with it.
 #[derive(Debug, Parser)]
 #[command(name = "custos", version, propagate_version = true)]
