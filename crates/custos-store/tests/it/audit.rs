@@ -318,8 +318,6 @@ async fn cursors_only_move_forward(db: TestDatabase) {
     finish(store, db).await;
 }
 
-/// A batch that fails half-way leaves nothing behind, and the writer is usable
-/// again at once (no transaction left open on it).
 /// `n` events numbered from `from`.
 fn batch(from: i64, n: i64) -> Vec<PendingEntry> {
     (from..from + n)
@@ -338,6 +336,8 @@ async fn squat(db: &TestDatabase, seq: u64) {
     .await;
 }
 
+/// A batch that fails half-way leaves nothing behind, and the writer is usable
+/// again at once (no transaction left open on it).
 async fn a_failed_append_stores_nothing(db: TestDatabase) {
     let store = db.open().await;
     let signer = signer();
@@ -366,6 +366,8 @@ async fn a_failed_append_stores_nothing(db: TestDatabase) {
     finish(store, db).await;
 }
 
+/// A checkpoint appended with its batch is stored, verifies and covers the
+/// batch's head; a batch that fails stores neither its entries nor its checkpoint.
 async fn a_checkpoint_rides_its_batch(db: TestDatabase) {
     let store = db.open().await;
     let signer = signer();
