@@ -271,7 +271,16 @@ pub struct Authorizer {
     policies: RwLock<Policies>,
     default_ids: Vec<String>,
     cedar: cedar_policy::Authorizer,
+    /// The request context, built once: `[stale MFA, fresh MFA]`.
+    contexts: [Context; 2],
+    /// The (principal type, action, resource type) triples whose requests the
+    /// schema has accepted (see [`Authorizer::request`]).
+    valid_scopes: RwLock<HashSet<Scope>>,
 }
+
+/// A request's principal type, action and resource type: all that the schema's
+/// check of a request looks at besides the context, whose shape never changes.
+type Scope = (EntityTypeName, Action, EntityTypeName);
 
 impl std::fmt::Debug for Authorizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -369,6 +378,8 @@ impl Authorizer {
             policies: RwLock::new(policies),
             default_ids,
             cedar: cedar_policy::Authorizer::new(),
+            contexts: [context(false)?, context(true)?],
+            valid_scopes: RwLock::new(HashSet::new()),
         })
     }
 
@@ -491,8 +502,12 @@ impl Authorizer {
         mfa_fresh: bool,
     ) -> Result<AuthzDecision, AuthzError> {
         let slice = self.slice(action)?;
-        let (request, entities) =
-            self.request(principal, slice.action.clone(), resource, mfa_fresh)?;
+        let (request, entities) = self.request(
+            principal,
+            (action, slice.action.clone()),
+            resource,
+            mfa_fresh,
+        )?;
         Ok(self.decide(&request, &slice.policies, &entities))
     }
 
@@ -532,7 +547,7 @@ impl Authorizer {
     fn request(
         &self,
         principal: &Principal,
-        action_uid: EntityUid,
+        (action, action_uid): (Action, EntityUid),
         resource: &Resource,
         mfa_fresh: bool,
     ) -> Result<(Request, Entities), AuthzError> {
@@ -645,25 +660,45 @@ impl Authorizer {
             }
         };
         // Built here from typed records, so their shape is right by construction; the
-        // request itself is still validated against the schema below. (Validating the
+        // request itself is validated against the schema below. (Validating the
         // entities too cost as much as evaluating every policy.) Schema actions have no
         // groups, so no action entities are needed for `action in [...]`.
         let entities = Entities::from_entities(entities, None).map_err(|e| request_error(&e))?;
-        let context = Context::from_pairs([(
-            "mfa_fresh".to_owned(),
-            RestrictedExpression::new_bool(mfa_fresh),
-        )])
-        .map_err(|e| request_error(&e))?;
-        let request = Request::new(
-            principal_uid,
-            action_uid,
-            resource_uid,
-            context,
-            Some(&self.schema),
-        )
-        .map_err(|e| request_error(&e))?;
+        let context = self.contexts[usize::from(mfa_fresh)].clone();
+        // The schema's check of a request looks only at the principal's and the
+        // resource's types, the action and the context's shape; once it has accepted
+        // a triple, it would accept it again (and cost a few percent of a masked
+        // read each time). A triple it refuses is never remembered, so stays denied.
+        let scope = (
+            principal_uid.type_name().clone(),
+            action,
+            resource_uid.type_name().clone(),
+        );
+        let known = self
+            .valid_scopes
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&scope);
+        let schema = (!known).then_some(&self.schema);
+        let request = Request::new(principal_uid, action_uid, resource_uid, context, schema)
+            .map_err(|e| request_error(&e))?;
+        if !known {
+            self.valid_scopes
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(scope);
+        }
         Ok((request, entities))
     }
+}
+
+/// The request context: whether the caller passed MFA recently.
+fn context(mfa_fresh: bool) -> Result<Context, AuthzError> {
+    Context::from_pairs([(
+        "mfa_fresh".to_owned(),
+        RestrictedExpression::new_bool(mfa_fresh),
+    )])
+    .map_err(invalid)
 }
 
 /// Parses exactly one static policy, known by `id`.
@@ -828,6 +863,8 @@ mod tests {
     use custos_store::{ServiceTokenRecord, SessionRecord, UserRecord};
     use uuid::Uuid;
 
+    use cedar_policy::{EntityUid, Request};
+
     use super::{Action, Authorizer, Kind, Resource};
     use crate::auth::{PersonPrincipal, Principal, ServicePrincipal};
     use crate::http::invitations::account_to_be;
@@ -941,11 +978,21 @@ mod tests {
                             // Requests the schema refuses (resource not of the action's types) are denied either way.
                             let action_uid = authz.slice(action).unwrap().action.clone();
                             let Ok((request, entities)) =
-                                authz.request(principal, action_uid, resource, fresh)
+                                authz.request(principal, (action, action_uid), resource, fresh)
                             else {
                                 assert!(!sliced.allowed);
                                 continue;
                             };
+                            // The remembered scopes (this runs twice) admit only what the schema admits.
+                            let part = |uid: Option<&EntityUid>| uid.unwrap().clone();
+                            let checked = Request::new(
+                                part(request.principal()),
+                                part(request.action()),
+                                part(request.resource()),
+                                request.context().unwrap().clone(),
+                                Some(&authz.schema),
+                            );
+                            assert!(checked.is_ok(), "{action:?} on {resource:?}");
                             let all = authz.policies.read().unwrap().all.clone();
                             let whole = authz.decide(&request, &all, &entities);
                             assert_eq!(sliced, whole, "{action:?} on {resource:?}");

@@ -172,82 +172,108 @@ pub(crate) fn decode_interaction(row: &impl Columns) -> Result<InteractionRecord
     )))
 }
 
-/// Folds the rows of [`crate::vault::CUSTOMER_SQL`] (one per combination of field,
-/// card and open interaction) into the customer, row by row.
+/// What a row of [`crate::vault::CUSTOMER_SQL`] holds, by its first column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CustomerRowKind {
+    /// The `customers` row.
+    Customer,
+    /// One sealed field.
+    Field,
+    /// One tokenized card.
+    Card,
+    /// One open interaction.
+    Interaction,
+}
+
+impl CustomerRowKind {
+    fn of(tag: i64) -> Result<Self, StoreError> {
+        match tag {
+            0 => Ok(Self::Customer),
+            1 => Ok(Self::Field),
+            2 => Ok(Self::Card),
+            3 => Ok(Self::Interaction),
+            _ => Err(StoreError::Corrupt("a customer row of an unknown kind")),
+        }
+    }
+}
+
+/// The typed slots of a [`crate::vault::CUSTOMER_SQL`] row, by position.
+mod slot {
+    pub(super) const TAG: usize = 0;
+    pub(super) const UUID: [usize; 2] = [1, 2];
+    pub(super) const TEXT: [usize; 4] = [3, 4, 5, 6];
+    pub(super) const INT: [usize; 4] = [7, 8, 9, 10];
+    pub(super) const BYTES: [usize; 2] = [11, 12];
+}
+
+/// Folds the rows of [`crate::vault::CUSTOMER_SQL`] (one per record, in any
+/// order) into the customer, row by row.
 #[derive(Default)]
 pub(crate) struct CustomerFold {
     customer: Option<crate::vault::CustomerRecord>,
     fields: BTreeMap<String, Vec<u8>>,
-    cards: BTreeMap<String, CardTokenRecord>,
-    interactions: BTreeMap<Uuid, InteractionRecord>,
+    cards: Vec<CardTokenRecord>,
+    interactions: Vec<InteractionRecord>,
 }
 
 impl CustomerFold {
     /// Adds one row of customer `id`.
     pub(crate) fn add(&mut self, id: Uuid, row: &impl Columns) -> Result<(), StoreError> {
-        if self.customer.is_none() {
-            self.customer = Some(customer_from_row((
-                present(row.uuid(0)?)?,
-                present(row.int(1)?)?,
-                present(row.text(2)?)?,
-                row.int(3)?,
-                present(row.int(4)?)?,
-                row.blob(5)?,
-                row.int(6)?,
-                row.text(7)?,
-            ))?);
-        }
-        if let Some(field) = row.text(8)?
-            && !self.fields.contains_key(&field)
-        {
-            self.fields.insert(field, present(row.blob(9)?)?);
-        }
-        if let Some(token) = row.text(10)?
-            && !self.cards.contains_key(&token)
-        {
-            let card = card_from_row((
-                token.clone(),
-                present(row.uuid(11)?)?,
-                present(row.text(12)?)?,
-                present(row.text(13)?)?,
-                present(row.text(14)?)?,
-                present(row.blob(15)?)?,
-                present(row.blob(16)?)?,
-                present(row.int(17)?)?,
-                present(row.int(18)?)?,
-            ))?;
-            self.cards.insert(token, card);
-        }
-        if let Some(interaction) = row.uuid(19)?
-            && !self.interactions.contains_key(&interaction)
-        {
-            let record = InteractionRecord {
-                id: interaction,
+        use slot::{BYTES, INT, TEXT, UUID};
+        match CustomerRowKind::of(present(row.int(slot::TAG)?)?)? {
+            CustomerRowKind::Customer => {
+                self.customer = Some(customer_from_row((
+                    present(row.uuid(UUID[0])?)?,
+                    present(row.int(INT[0])?)?,
+                    present(row.text(TEXT[0])?)?,
+                    row.int(INT[1])?,
+                    present(row.int(INT[2])?)?,
+                    row.blob(BYTES[0])?,
+                    row.int(INT[3])?,
+                    row.text(TEXT[1])?,
+                ))?);
+            }
+            CustomerRowKind::Field => {
+                self.fields
+                    .insert(present(row.text(TEXT[0])?)?, present(row.blob(BYTES[0])?)?);
+            }
+            CustomerRowKind::Card => self.cards.push(card_from_row((
+                present(row.text(TEXT[0])?)?,
+                id,
+                present(row.text(TEXT[1])?)?,
+                present(row.text(TEXT[2])?)?,
+                present(row.text(TEXT[3])?)?,
+                present(row.blob(BYTES[0])?)?,
+                present(row.blob(BYTES[1])?)?,
+                present(row.int(INT[0])?)?,
+                present(row.int(INT[1])?)?,
+            ))?),
+            CustomerRowKind::Interaction => self.interactions.push(InteractionRecord {
+                id: present(row.uuid(UUID[0])?)?,
                 customer_id: id,
-                channel: present(row.text(20)?)?,
-                agent_id: present(row.uuid(21)?)?,
-                agent_team: row.text(22)?,
-                opened_by: present(row.text(23)?)?,
-                opened_at: present(row.int(24)?)?,
+                channel: present(row.text(TEXT[0])?)?,
+                agent_id: present(row.uuid(UUID[1])?)?,
+                agent_team: row.text(TEXT[1])?,
+                opened_by: present(row.text(TEXT[2])?)?,
+                opened_at: present(row.int(INT[0])?)?,
                 closed_at: None,
                 closed_by: None,
-                verified_at: row.int(25)?,
-                verified_method: row.text(26)?,
-                verification_failures: u32::try_from(present(row.int(27)?)?).unwrap_or(u32::MAX),
-                last_activity_at: present(row.int(28)?)?,
-            };
-            self.interactions.insert(interaction, record);
+                verified_at: row.int(INT[1])?,
+                verified_method: row.text(TEXT[3])?,
+                verification_failures: u32::try_from(present(row.int(INT[2])?)?)
+                    .unwrap_or(u32::MAX),
+                last_activity_at: present(row.int(INT[3])?)?,
+            }),
         }
         Ok(())
     }
 
-    /// The customer, or `None` if no row was added.
+    /// The customer, or `None` if there was no `customers` row.
     pub(crate) fn finish(self) -> Option<StoredCustomer> {
         let customer = self.customer?;
-        let mut cards: Vec<CardTokenRecord> = self.cards.into_values().collect();
+        let mut cards = self.cards;
         cards.sort_by(|a, b| (a.created_at, &a.token).cmp(&(b.created_at, &b.token)));
-        let mut open_interactions: Vec<InteractionRecord> =
-            self.interactions.into_values().collect();
+        let mut open_interactions = self.interactions;
         open_interactions.sort_by_key(|i| (i.opened_at, i.id));
         Some(StoredCustomer {
             customer,

@@ -310,20 +310,33 @@ pub(crate) fn customer_from_row(row: CustomerRow) -> Result<CustomerRecord, Stor
     })
 }
 
-/// A customer, its fields, its cards and its open interactions in one round trip
-/// (a customer has few of each, so the join's product stays small); the rows are
-/// folded by [`crate::columns::fold_customer`].
-pub(crate) const CUSTOMER_SQL: &str = "SELECT c.id, c.created_at, c.created_by, c.kek_version, \
-     c.data_key_version, c.data_key_wrapped, c.deleted_at, c.deleted_by, f.field, f.sealed, \
-     k.token, k.customer_id, k.brand, k.bin, k.last4, k.expiry_sealed, k.pan_sealed, \
-     k.vault_key_version, k.created_at, \
-     i.id, i.channel, i.agent_id, i.agent_team, i.opened_by, i.opened_at, \
-     i.verified_at, i.verified_method, i.verification_failures, i.last_activity_at \
-     FROM customers c \
-     LEFT JOIN customer_fields f ON f.customer_id = c.id \
-     LEFT JOIN card_tokens k ON k.customer_id = c.id \
-     LEFT JOIN interactions i ON i.customer_id = c.id AND i.closed_at IS NULL \
-     WHERE c.id = $1";
+/// A customer, its fields, its cards and its open interactions in one statement
+/// (one round trip, one snapshot): one narrow row per record, tagged by kind
+/// ([`crate::columns::CustomerRowKind`]), each kind's columns in typed slots —
+/// `tag, uuid, uuid, text ×4, integer ×4, bytes ×2` — so every slot has one type
+/// on both stores. PostgreSQL types a union's columns arm by arm from the first,
+/// so the first arm's NULLs are cast; SQLite keeps a cast NULL as NULL. (A join of
+/// the four tables returned one wide row per combination of field, card and
+/// interaction, and took most of a masked read's store time.) The rows are folded
+/// by [`crate::columns::CustomerFold`].
+pub(crate) const CUSTOMER_SQL: &str = "\
+     SELECT CAST(0 AS BIGINT), id, CAST(NULL AS UUID), created_by, deleted_by, \
+            CAST(NULL AS TEXT), CAST(NULL AS TEXT), \
+            created_at, kek_version, data_key_version, deleted_at, data_key_wrapped, \
+            CAST(NULL AS BYTEA) \
+       FROM customers WHERE id = $1 \
+     UNION ALL \
+     SELECT CAST(1 AS BIGINT), NULL, NULL, field, NULL, NULL, NULL, \
+            NULL, NULL, NULL, NULL, sealed, NULL \
+       FROM customer_fields WHERE customer_id = $1 \
+     UNION ALL \
+     SELECT CAST(2 AS BIGINT), NULL, NULL, token, brand, bin, last4, \
+            vault_key_version, created_at, NULL, NULL, expiry_sealed, pan_sealed \
+       FROM card_tokens WHERE customer_id = $1 \
+     UNION ALL \
+     SELECT CAST(3 AS BIGINT), id, agent_id, channel, agent_team, opened_by, verified_method, \
+            opened_at, verified_at, verification_failures, last_activity_at, NULL, NULL \
+       FROM interactions WHERE customer_id = $1 AND closed_at IS NULL";
 
 /// The columns of `card_tokens`, in [`CardRow`] order.
 pub(crate) const CARD_COLUMNS: &str = "token, customer_id, brand, bin, last4, expiry_sealed, \

@@ -226,7 +226,7 @@ async fn interactions_open_and_close_once(db: TestDatabase) {
     );
     let with = store.customer(customer).await.unwrap().unwrap();
     assert_eq!(with.open_interactions, vec![interaction.clone()]);
-    assert_eq!(with.fields.len(), 2, "the join does not repeat fields");
+    assert_eq!(with.fields.len(), 2, "each field once");
     assert_eq!(with.cards.len(), 1);
     assert_eq!(
         store.open_interactions(customer).await.unwrap(),
