@@ -329,9 +329,55 @@ async fn interactions_open_and_close_once(db: TestDatabase) {
     db.cleanup().await;
 }
 
+/// A customer is read with each of their records once and in order: every field,
+/// every card (oldest first) and every open interaction, but no closed one.
+async fn a_customer_is_read_with_every_card_and_open_interaction(db: TestDatabase) {
+    let store = db.open().await;
+    let fixture = interaction_fixture(&store).await;
+    let mut new = new_customer(1);
+    let id = new.customer.id;
+    let older = CardTokenRecord {
+        token: format!("tok_older_{}", id.simple()),
+        last4: "4242".into(),
+        created_at: T0 - 1,
+        ..new.cards[0].clone()
+    };
+    new.cards.push(older.clone());
+    store.create_customer(&new).await.unwrap();
+    let mut opened = Vec::new();
+    for (n, channel) in ["chat", "voice", "email"].into_iter().enumerate() {
+        let interaction = InteractionRecord {
+            id: Uuid::new_v4(),
+            customer_id: id,
+            channel: channel.into(),
+            opened_at: T0 + 10 - n as i64,
+            ..fixture.clone()
+        };
+        store.create_interaction(&interaction).await.unwrap();
+        opened.push(interaction);
+    }
+    assert!(
+        store
+            .close_interaction(opened[1].id, T0 + 20, "agent1")
+            .await
+            .unwrap()
+    );
+    let read = store.customer(id).await.unwrap().unwrap();
+    assert_eq!(read.customer, new.customer);
+    assert_eq!(read.fields, new.fields);
+    assert_eq!(read.cards, vec![older, new.cards[0].clone()]);
+    assert_eq!(
+        read.open_interactions,
+        vec![opened[2].clone(), opened[0].clone()]
+    );
+    store.close().await;
+    db.cleanup().await;
+}
+
 custos_testkit::test_on_both_stores!(
     keys_are_versioned_and_added_once,
     customers_are_stored_found_and_shredded,
     data_keys_are_rewrapped_and_old_keks_destroyed,
     interactions_open_and_close_once,
+    a_customer_is_read_with_every_card_and_open_interaction,
 );
