@@ -502,12 +502,8 @@ impl Authorizer {
         mfa_fresh: bool,
     ) -> Result<AuthzDecision, AuthzError> {
         let slice = self.slice(action)?;
-        let (request, entities) = self.request(
-            principal,
-            (action, slice.action.clone()),
-            resource,
-            mfa_fresh,
-        )?;
+        let (request, entities) =
+            self.request(principal, action, slice.action.clone(), resource, mfa_fresh)?;
         Ok(self.decide(&request, &slice.policies, &entities))
     }
 
@@ -547,7 +543,8 @@ impl Authorizer {
     fn request(
         &self,
         principal: &Principal,
-        (action, action_uid): (Action, EntityUid),
+        action: Action,
+        action_uid: EntityUid,
         resource: &Resource,
         mfa_fresh: bool,
     ) -> Result<(Request, Entities), AuthzError> {
@@ -978,7 +975,7 @@ mod tests {
                             // Requests the schema refuses (resource not of the action's types) are denied either way.
                             let action_uid = authz.slice(action).unwrap().action.clone();
                             let Ok((request, entities)) =
-                                authz.request(principal, (action, action_uid), resource, fresh)
+                                authz.request(principal, action, action_uid, resource, fresh)
                             else {
                                 assert!(!sliced.allowed);
                                 continue;
