@@ -8,7 +8,8 @@ use std::sync::{Arc, LazyLock, RwLock};
 
 use cedar_policy::{
     ActionConstraint, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
-    Policy, PolicyId, PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
+    Policy, PolicyId, PolicySet, PrincipalConstraint, Request, RestrictedExpression, Schema,
+    ValidationMode, Validator,
 };
 use thiserror::Error;
 
@@ -276,6 +277,34 @@ pub struct Authorizer {
     /// The (principal type, action, resource type) triples whose requests the
     /// schema has accepted (see [`Authorizer::request`]).
     valid_scopes: RwLock<HashSet<Scope>>,
+    /// Callers' entities, memoized by their id (see [`Authorizer::caller_entity`]).
+    callers: RwLock<HashMap<Uuid, CallerEntity>>,
+}
+
+/// The most callers whose entities are memoized; past it the memo starts afresh.
+const MAX_MEMOIZED_CALLERS: usize = 4096;
+
+/// A caller's entity and everything it was built from besides the id.
+struct CallerEntity {
+    service: bool,
+    role: String,
+    team: String,
+    entity: Entity,
+}
+
+impl CallerEntity {
+    /// What `principal`'s entity is built from: (id, service, role, team).
+    fn shape(principal: &Principal) -> (Uuid, bool, &str, &str) {
+        match principal {
+            Principal::Person(p) => (
+                p.user.id,
+                false,
+                p.user.role.as_str(),
+                p.user.team.as_deref().unwrap_or(""),
+            ),
+            Principal::Service(s) => (s.token.id, true, s.role.as_str(), ""),
+        }
+    }
 }
 
 /// A request's principal type, action and resource type: all that the schema's
@@ -288,19 +317,24 @@ impl std::fmt::Debug for Authorizer {
     }
 }
 
-/// The policies in force, and for each action the ones whose scope can match it.
+/// The policies in force, and for each action and kind of caller (a person, a
+/// service token) the ones whose scope can match them.
 ///
 /// Cedar evaluates every policy it is given, building each one's condition as it
 /// goes; with the default set that was most of a masked read's CPU (BENCHMARKS.md,
-/// issue 5). A policy whose action scope excludes the action is false for every
-/// request with it, before any condition or error, so leaving it out changes no
-/// decision and no reason. Rebuilt whenever the policies change.
+/// issue 5). A policy whose action scope excludes the action, or whose principal
+/// scope names another entity type (`principal is T`, `principal == T::"id"`), is
+/// false for every such request before any condition or error, so leaving it out
+/// changes no decision and no reason. Rebuilt whenever the policies change.
 struct Policies {
     all: PolicySet,
-    by_action: HashMap<Action, Arc<Slice>>,
+    by_scope: HashMap<(Action, Kind), Arc<Slice>>,
 }
 
-/// One action's uid and the policies that can apply to it.
+/// The kinds of entity a request's principal can be.
+const CALLER_KINDS: [Kind; 2] = [Kind::Person, Kind::Service];
+
+/// One action's uid and the policies that can apply to it for one kind of caller.
 struct Slice {
     action: EntityUid,
     policies: PolicySet,
@@ -309,32 +343,45 @@ struct Slice {
 impl Policies {
     fn new(all: PolicySet, schema: &Schema) -> Result<Self, AuthzError> {
         let groups: HashSet<&EntityUid> = schema.action_groups().collect();
-        let mut by_action = HashMap::new();
+        let mut by_scope = HashMap::new();
         for action in Action::ALL {
             let uid = uid(Kind::Action, action.id()).map_err(AuthzError::Invalid)?;
-            let mut slice = PolicySet::new();
-            for policy in all.policies() {
-                let may_apply = match policy.action_constraint() {
-                    ActionConstraint::Any => true,
-                    ActionConstraint::Eq(scope) => scope == uid,
-                    // A group (none in the schema today) may hold the action: kept.
-                    ActionConstraint::In(scope) => scope
-                        .iter()
-                        .any(|member| *member == uid || groups.contains(member)),
-                };
-                if may_apply {
-                    slice.add(policy.clone()).map_err(invalid)?;
+            for caller in CALLER_KINDS {
+                let caller_type = caller.type_name().map_err(AuthzError::Invalid)?;
+                let mut slice = PolicySet::new();
+                for policy in all.policies() {
+                    let action_may_apply = match policy.action_constraint() {
+                        ActionConstraint::Any => true,
+                        ActionConstraint::Eq(scope) => scope == uid,
+                        // A group (none in the schema today) may hold the action: kept.
+                        ActionConstraint::In(scope) => scope
+                            .iter()
+                            .any(|member| *member == uid || groups.contains(member)),
+                    };
+                    if action_may_apply && principal_may_be(policy, &caller_type) {
+                        slice.add(policy.clone()).map_err(invalid)?;
+                    }
                 }
+                by_scope.insert(
+                    (action, caller),
+                    Arc::new(Slice {
+                        action: uid.clone(),
+                        policies: slice,
+                    }),
+                );
             }
-            by_action.insert(
-                action,
-                Arc::new(Slice {
-                    action: uid,
-                    policies: slice,
-                }),
-            );
         }
-        Ok(Self { all, by_action })
+        Ok(Self { all, by_scope })
+    }
+}
+
+/// Whether `policy`'s principal scope can match a principal of type `caller`.
+/// `principal in X` is kept whatever X is: an entity may be in one of another type.
+fn principal_may_be(policy: &Policy, caller: &EntityTypeName) -> bool {
+    match policy.principal_constraint() {
+        PrincipalConstraint::Any | PrincipalConstraint::In(_) => true,
+        PrincipalConstraint::Eq(scope) => scope.type_name() == caller,
+        PrincipalConstraint::Is(scope) | PrincipalConstraint::IsIn(scope, _) => scope == *caller,
     }
 }
 
@@ -380,6 +427,7 @@ impl Authorizer {
             cedar: cedar_policy::Authorizer::new(),
             contexts: [context(false)?, context(true)?],
             valid_scopes: RwLock::new(HashSet::new()),
+            callers: RwLock::new(HashMap::new()),
         })
     }
 
@@ -501,19 +549,24 @@ impl Authorizer {
         resource: &Resource,
         mfa_fresh: bool,
     ) -> Result<AuthzDecision, AuthzError> {
-        let slice = self.slice(action)?;
+        let slice = self.slice(action, principal)?;
         let (request, entities) =
             self.request(principal, action, slice.action.clone(), resource, mfa_fresh)?;
         Ok(self.decide(&request, &slice.policies, &entities))
     }
 
-    /// The policies in force that can apply to `action`, with its uid.
-    fn slice(&self, action: Action) -> Result<Arc<Slice>, AuthzError> {
+    /// The policies in force that can apply to `principal` doing `action`, with
+    /// the action's uid.
+    fn slice(&self, action: Action, principal: &Principal) -> Result<Arc<Slice>, AuthzError> {
+        let caller = match principal {
+            Principal::Person(_) => Kind::Person,
+            Principal::Service(_) => Kind::Service,
+        };
         self.policies
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .by_action
-            .get(&action)
+            .by_scope
+            .get(&(action, caller))
             .cloned()
             .ok_or_else(|| AuthzError::Request("an action without its policies".into()))
     }
@@ -539,6 +592,41 @@ impl Authorizer {
         }
     }
 
+    /// `principal` as a Cedar entity. Building one evaluates each attribute and
+    /// cost a few percent of a masked read; a clone of the one built before for
+    /// the same id, kind, role and team is the same entity. Any change to them
+    /// (a new role, another team) builds it afresh.
+    fn caller_entity(&self, principal: &Principal) -> Result<Entity, String> {
+        let (id, service, role, team) = CallerEntity::shape(principal);
+        if let Some(known) = self
+            .callers
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&id)
+            .filter(|k| k.service == service && k.role == role && k.team == team)
+        {
+            return Ok(known.entity.clone());
+        }
+        let entity = principal_entity(principal)?;
+        let mut callers = self
+            .callers
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if callers.len() >= MAX_MEMOIZED_CALLERS {
+            callers.clear();
+        }
+        callers.insert(
+            id,
+            CallerEntity {
+                service,
+                role: role.to_owned(),
+                team: team.to_owned(),
+                entity: entity.clone(),
+            },
+        );
+        Ok(entity)
+    }
+
     /// The Cedar request and entities for `principal` doing `action` to `resource`.
     fn request(
         &self,
@@ -549,7 +637,9 @@ impl Authorizer {
         mfa_fresh: bool,
     ) -> Result<(Request, Entities), AuthzError> {
         let request_error = |e: &dyn std::fmt::Display| AuthzError::Request(e.to_string());
-        let principal_entity = principal_entity(principal).map_err(|e| request_error(&e))?;
+        let principal_entity = self
+            .caller_entity(principal)
+            .map_err(|e| request_error(&e))?;
         let principal_uid = principal_entity.uid();
         let mut entities = vec![principal_entity];
         let resource_uid = match resource {
@@ -735,7 +825,7 @@ fn singleton_uid(resource: &Resource) -> Option<(Kind, &'static str)> {
 }
 
 /// The schema's entity types that requests name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
     Person,
     Service,
@@ -882,6 +972,37 @@ mod tests {
         }))
     }
 
+    /// A caller's memoized entity never outlives what it was built from: the same
+    /// account moved to another team, or given another role, is decided as it now is.
+    #[test]
+    fn a_changed_caller_is_decided_afresh() {
+        let authz = Authorizer::with_defaults().unwrap();
+        let customer = Resource::Customer {
+            id: Uuid::new_v4(),
+            agents: Vec::new(),
+            teams: vec!["blue".into()],
+            verified: false,
+        };
+        let reads = |account: &UserRecord, role: Role| {
+            authz
+                .authorize(
+                    &person(role, account.clone()),
+                    Action::ReadCustomer,
+                    &customer,
+                    true,
+                )
+                .allowed
+        };
+        let mut account = user(Role::Supervisor, "blue");
+        assert!(reads(&account, Role::Supervisor));
+        account.team = Some("red".into());
+        assert!(!reads(&account, Role::Supervisor));
+        account.team = Some("blue".into());
+        assert!(reads(&account, Role::Supervisor));
+        account.role = Role::Agent.as_str().into();
+        assert!(!reads(&account, Role::Agent));
+    }
+
     /// Every kind sits at its own index, parses, and is an entity type of the schema
     /// (the actions' type aside, which the schema declares as actions).
     #[test]
@@ -973,7 +1094,7 @@ mod tests {
                         for fresh in [false, true] {
                             let sliced = authz.authorize(principal, action, resource, fresh);
                             // Requests the schema refuses (resource not of the action's types) are denied either way.
-                            let action_uid = authz.slice(action).unwrap().action.clone();
+                            let action_uid = authz.slice(action, principal).unwrap().action.clone();
                             let Ok((request, entities)) =
                                 authz.request(principal, action, action_uid, resource, fresh)
                             else {
@@ -1009,6 +1130,51 @@ mod tests {
                  resource is Custos::AuditTrail) when { principal.role == \"supervisor\" };",
             )
             .unwrap();
-        assert!(compare(&authz) > before);
+        let with_supervisors = compare(&authz);
+        assert!(with_supervisors > before);
+        // Principal scopes naming one entity, or one type, slice by the caller's kind;
+        // `principal in` is kept for both kinds.
+        let token = principals
+            .iter()
+            .find_map(|p| match p {
+                Principal::Service(s) if s.role == Role::Admin => Some(s.token.id),
+                _ => None,
+            })
+            .unwrap();
+        let person_id = principals
+            .iter()
+            .find_map(|p| match p {
+                Principal::Person(p) if p.role == Role::Agent => Some(p.user.id),
+                _ => None,
+            })
+            .unwrap();
+        authz
+            .add_policy(
+                "one-token-reads-trail",
+                &format!(
+                    "permit (principal == Custos::Service::\"{token}\", \
+                     action == Custos::Action::\"audit.read\", resource is Custos::AuditTrail);"
+                ),
+            )
+            .unwrap();
+        authz
+            .add_policy(
+                "one-agent-reads-trail",
+                &format!(
+                    "permit (principal in Custos::Person::\"{person_id}\", \
+                     action == Custos::Action::\"audit.read\", resource is Custos::AuditTrail);"
+                ),
+            )
+            .unwrap();
+        let with_one_each = compare(&authz);
+        assert!(with_one_each > with_supervisors);
+        authz
+            .add_policy(
+                "no-token-redacts",
+                "forbid (principal is Custos::Service, action == Custos::Action::\"text.redact\", \
+                 resource);",
+            )
+            .unwrap();
+        assert!(compare(&authz) < with_one_each);
     }
 }

@@ -247,9 +247,13 @@ fn mask_as(field: Field, value: &str, style: MaskStyle) -> String {
     }
 }
 
-fn last_chars(value: &str, n: usize) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    chars[chars.len().saturating_sub(n)..].iter().collect()
+/// The last `n` characters of `value` (all of it if shorter).
+fn last_chars(value: &str, n: usize) -> &str {
+    if n == 0 {
+        return "";
+    }
+    let start = value.char_indices().rev().nth(n - 1).map_or(0, |(i, _)| i);
+    &value[start..]
 }
 
 fn initials(name: &str) -> String {
@@ -291,36 +295,35 @@ fn keep_last_digits(value: &str, keep: usize) -> String {
 /// City and postcode area: the street (first part) is dropped, a postcode keeps
 /// its first half. An address of one part shows nothing.
 fn mask_address(line: &str, city_only: bool) -> String {
-    let parts: Vec<&str> = line
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
-    if parts.len() < 2 {
+    let mut parts = line.split(',').map(str::trim).filter(|p| !p.is_empty());
+    // The first part is the street: never shown.
+    let (Some(_street), Some(city)) = (parts.next(), parts.next()) else {
         return "***".to_owned();
-    }
-    let rest = &parts[1..];
+    };
     if city_only {
-        return rest[0].to_owned();
+        return city.to_owned();
     }
-    rest.iter()
-        .map(|part| {
-            part.split_whitespace()
-                .map(|word| {
-                    if word.chars().any(|c| c.is_ascii_digit()) {
-                        let n = word.chars().count();
-                        let keep = n.div_ceil(2);
-                        let head: String = word.chars().take(keep).collect();
-                        format!("{head}{}", "*".repeat(n - keep))
-                    } else {
-                        word.to_owned()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut masked = String::with_capacity(line.len());
+    for (index, part) in std::iter::once(city).chain(parts).enumerate() {
+        if index > 0 {
+            masked.push_str(", ");
+        }
+        for (position, word) in part.split_whitespace().enumerate() {
+            if position > 0 {
+                masked.push(' ');
+            }
+            if word.chars().any(|c| c.is_ascii_digit()) {
+                // A postcode keeps its area: the first half.
+                let n = word.chars().count();
+                let keep = n.div_ceil(2);
+                masked.extend(word.chars().take(keep));
+                masked.extend(std::iter::repeat_n('*', n - keep));
+            } else {
+                masked.push_str(word);
+            }
+        }
+    }
+    masked
 }
 
 #[cfg(test)]
@@ -369,6 +372,7 @@ mod tests {
                 S,
                 "****6819",
             ),
+            (Field::AccountNumber, "12", S, "****12"),
             (Field::CardNumber, "4111111111111111", S, "****1111"),
         ];
         let policy = MaskingPolicy::default();
