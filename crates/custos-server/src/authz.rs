@@ -286,23 +286,23 @@ const MAX_MEMOIZED_CALLERS: usize = 4096;
 
 /// A caller's entity and everything it was built from besides the id.
 struct CallerEntity {
-    service: bool,
+    kind: Kind,
     role: String,
     team: String,
     entity: Entity,
 }
 
 impl CallerEntity {
-    /// What `principal`'s entity is built from: (id, service, role, team).
-    fn shape(principal: &Principal) -> (Uuid, bool, &str, &str) {
+    /// What `principal`'s entity is built from: (id, kind, role, team).
+    fn shape(principal: &Principal) -> (Uuid, Kind, &str, &str) {
         match principal {
             Principal::Person(p) => (
                 p.user.id,
-                false,
+                Kind::Person,
                 p.user.role.as_str(),
                 p.user.team.as_deref().unwrap_or(""),
             ),
-            Principal::Service(s) => (s.token.id, true, s.role.as_str(), ""),
+            Principal::Service(s) => (s.token.id, Kind::Service, s.role.as_str(), ""),
         }
     }
 }
@@ -346,21 +346,25 @@ impl Policies {
         let mut by_scope = HashMap::new();
         for action in Action::ALL {
             let uid = uid(Kind::Action, action.id()).map_err(AuthzError::Invalid)?;
+            let for_action: Vec<&Policy> = all
+                .policies()
+                .filter(|policy| match policy.action_constraint() {
+                    ActionConstraint::Any => true,
+                    ActionConstraint::Eq(scope) => scope == uid,
+                    // A group (none in the schema today) may hold the action: kept.
+                    ActionConstraint::In(scope) => scope
+                        .iter()
+                        .any(|member| *member == uid || groups.contains(member)),
+                })
+                .collect();
             for caller in CALLER_KINDS {
                 let caller_type = caller.type_name().map_err(AuthzError::Invalid)?;
                 let mut slice = PolicySet::new();
-                for policy in all.policies() {
-                    let action_may_apply = match policy.action_constraint() {
-                        ActionConstraint::Any => true,
-                        ActionConstraint::Eq(scope) => scope == uid,
-                        // A group (none in the schema today) may hold the action: kept.
-                        ActionConstraint::In(scope) => scope
-                            .iter()
-                            .any(|member| *member == uid || groups.contains(member)),
-                    };
-                    if action_may_apply && principal_may_be(policy, &caller_type) {
-                        slice.add(policy.clone()).map_err(invalid)?;
-                    }
+                for policy in for_action
+                    .iter()
+                    .filter(|policy| principal_may_be(policy, &caller_type))
+                {
+                    slice.add((*policy).clone()).map_err(invalid)?;
                 }
                 by_scope.insert(
                     (action, caller),
@@ -558,10 +562,7 @@ impl Authorizer {
     /// The policies in force that can apply to `principal` doing `action`, with
     /// the action's uid.
     fn slice(&self, action: Action, principal: &Principal) -> Result<Arc<Slice>, AuthzError> {
-        let caller = match principal {
-            Principal::Person(_) => Kind::Person,
-            Principal::Service(_) => Kind::Service,
-        };
+        let (_, caller, _, _) = CallerEntity::shape(principal);
         self.policies
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -597,13 +598,13 @@ impl Authorizer {
     /// the same id, kind, role and team is the same entity. Any change to them
     /// (a new role, another team) builds it afresh.
     fn caller_entity(&self, principal: &Principal) -> Result<Entity, String> {
-        let (id, service, role, team) = CallerEntity::shape(principal);
+        let (id, kind, role, team) = CallerEntity::shape(principal);
         if let Some(known) = self
             .callers
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&id)
-            .filter(|k| k.service == service && k.role == role && k.team == team)
+            .filter(|k| k.kind == kind && k.role == role && k.team == team)
         {
             return Ok(known.entity.clone());
         }
@@ -618,7 +619,7 @@ impl Authorizer {
         callers.insert(
             id,
             CallerEntity {
-                service,
+                kind,
                 role: role.to_owned(),
                 team: team.to_owned(),
                 entity: entity.clone(),
