@@ -18,6 +18,10 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 
+mod decisions;
+
+use decisions::{DecisionMemo, Question};
+
 const SCHEMA: &str = include_str!("../policies/schema.cedarschema");
 const DEFAULT_POLICIES: &str = include_str!("../policies/default.cedar");
 
@@ -329,6 +333,8 @@ impl std::fmt::Debug for Authorizer {
 struct Policies {
     all: PolicySet,
     by_scope: HashMap<(Action, Kind), Arc<Slice>>,
+    /// The decisions made under these policies (see [`decisions`]).
+    decisions: Arc<DecisionMemo>,
 }
 
 /// The kinds of entity a request's principal can be.
@@ -375,7 +381,11 @@ impl Policies {
                 );
             }
         }
-        Ok(Self { all, by_scope })
+        Ok(Self {
+            all,
+            by_scope,
+            decisions: Arc::default(),
+        })
     }
 }
 
@@ -553,23 +563,49 @@ impl Authorizer {
         resource: &Resource,
         mfa_fresh: bool,
     ) -> Result<AuthzDecision, AuthzError> {
-        let slice = self.slice(action, principal)?;
+        let (slice, memo) = self.slice(action, principal)?;
+        let (caller, kind, role, team) = CallerEntity::shape(principal);
+        let question = Question {
+            action,
+            caller,
+            kind,
+            role,
+            team,
+            resource,
+            mfa_fresh,
+        };
+        let slot = memo.slot(&question);
+        if let Some(known) = slot.and_then(|slot| memo.recall(slot, &question)) {
+            return Ok(known);
+        }
         let (request, entities) =
             self.request(principal, action, slice.action.clone(), resource, mfa_fresh)?;
-        Ok(self.decide(&request, &slice.policies, &entities))
+        let decision = self.decide(&request, &slice.policies, &entities);
+        if let Some(slot) = slot {
+            memo.remember(slot, &question, &decision);
+        }
+        Ok(decision)
     }
 
     /// The policies in force that can apply to `principal` doing `action`, with
-    /// the action's uid.
-    fn slice(&self, action: Action, principal: &Principal) -> Result<Arc<Slice>, AuthzError> {
+    /// the action's uid, and the memo of decisions made under the same policies
+    /// (taken together, so a decision is never remembered under other policies).
+    fn slice(
+        &self,
+        action: Action,
+        principal: &Principal,
+    ) -> Result<(Arc<Slice>, Arc<DecisionMemo>), AuthzError> {
         let (_, caller, _, _) = CallerEntity::shape(principal);
-        self.policies
+        let policies = self
+            .policies
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let slice = policies
             .by_scope
             .get(&(action, caller))
             .cloned()
-            .ok_or_else(|| AuthzError::Request("an action without its policies".into()))
+            .ok_or_else(|| AuthzError::Request("an action without its policies".into()))?;
+        Ok((slice, policies.decisions.clone()))
     }
 
     /// Cedar's decision on `request` under `policies`.
@@ -1024,10 +1060,12 @@ mod tests {
         }
     }
 
-    /// The per-action slices decide exactly as the whole policy set does: every
-    /// action, every role as a person and as a token, resources the principal is
-    /// and is not linked to, with and without a fresh second factor — also after an
-    /// administrator's policy is added.
+    /// The per-action slices, and the decisions they remember, decide exactly as
+    /// the whole policy set does: every action, every role as a person and as a
+    /// token, resources the principal is and is not linked to, with and without a
+    /// fresh second factor — also after an administrator's policy is added (which
+    /// must forget every decision remembered before it: each round starts with the
+    /// decisions of the round before in the memo's place).
     #[test]
     fn slices_decide_as_the_whole_set_does() {
         let authz = Authorizer::with_defaults().unwrap();
@@ -1094,8 +1132,12 @@ mod tests {
                     for resource in &resources {
                         for fresh in [false, true] {
                             let sliced = authz.authorize(principal, action, resource, fresh);
+                            // Asked again, the decision comes from the memo, and is the same.
+                            let remembered = authz.authorize(principal, action, resource, fresh);
+                            assert_eq!(sliced, remembered, "{action:?} on {resource:?}");
                             // Requests the schema refuses (resource not of the action's types) are denied either way.
-                            let action_uid = authz.slice(action, principal).unwrap().action.clone();
+                            let action_uid =
+                                authz.slice(action, principal).unwrap().0.action.clone();
                             let Ok((request, entities)) =
                                 authz.request(principal, action, action_uid, resource, fresh)
                             else {
