@@ -1,5 +1,6 @@
-//! The cost of one authorization decision (Cedar: entities built, request
-//! validated against the schema, policies evaluated).
+//! The cost of one authorization decision: asked again with every input equal
+//! (the decision remembered under the same policies), and asked afresh (Cedar:
+//! entities built, request validated against the schema, policies evaluated).
 //! `cargo bench -p custos-server --bench authz`
 
 use custos_auth::role::Role;
@@ -38,7 +39,25 @@ fn person(role: Role) -> Principal {
     }))
 }
 
-/// An allowed decision (a security officer reads the trail).
+/// A supervisor reads a customer of their team never asked about before: a new
+/// customer each time, so Cedar evaluates every one.
+#[divan::bench]
+fn decision_afresh(bencher: Bencher) {
+    let authz = Authorizer::with_defaults().unwrap_or_else(|_| std::process::abort());
+    let supervisor = person(Role::Supervisor);
+    bencher
+        .with_inputs(|| Resource::Customer {
+            id: Uuid::new_v4(),
+            agents: vec![Uuid::new_v4()],
+            teams: vec!["billing".into()],
+            verified: false,
+        })
+        .bench_local_refs(|customer| {
+            black_box(authz.authorize(&supervisor, Action::ReadCustomer, customer, false))
+        });
+}
+
+/// An allowed decision (a security officer reads the trail), asked again.
 #[divan::bench]
 fn decision_allow(bencher: Bencher) {
     let authz = Authorizer::with_defaults().unwrap_or_else(|_| std::process::abort());
@@ -53,7 +72,7 @@ fn decision_allow(bencher: Bencher) {
     });
 }
 
-/// A denied decision (an agent reads the trail).
+/// A denied decision (an agent reads the trail), asked again.
 #[divan::bench]
 fn decision_deny(bencher: Bencher) {
     let authz = Authorizer::with_defaults().unwrap_or_else(|_| std::process::abort());
