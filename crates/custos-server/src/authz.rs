@@ -1063,9 +1063,9 @@ mod tests {
     /// The per-action slices, and the decisions they remember, decide exactly as
     /// the whole policy set does: every action, every role as a person and as a
     /// token, resources the principal is and is not linked to, with and without a
-    /// fresh second factor — also after an administrator's policy is added (which
-    /// must forget every decision remembered before it: each round starts with the
-    /// decisions of the round before in the memo's place).
+    /// fresh second factor — also after an administrator's policy is added, which
+    /// must forget every decision remembered under the policies before it (a stale
+    /// one would differ from the whole set's here).
     #[test]
     fn slices_decide_as_the_whole_set_does() {
         let authz = Authorizer::with_defaults().unwrap();
