@@ -47,22 +47,24 @@ pub struct PendingEntry {
 impl PendingEntry {
     /// Encodes `event` for the chain.
     pub fn from_event(event: &AuditEvent) -> Result<Self, EventError> {
-        Self::with_stored(event).map(|(entry, _)| entry)
+        Self::with_stored(event.clone()).map(|(entry, _)| entry)
     }
 
     /// Encodes `event` for the chain, and returns its stored form too (what
     /// decoding the payload gives back), for readers that would otherwise decode it.
-    pub fn with_stored(event: &AuditEvent) -> Result<(Self, StoredEventV1), EventError> {
-        let stored = event.to_stored()?;
+    pub fn with_stored(event: AuditEvent) -> Result<(Self, StoredEventV1), EventError> {
+        let time_ms = event.time_ms;
+        let index = IndexFields {
+            action: event.action.clone(),
+            actor: event.actor.display_name().to_owned(),
+            target_kind: event.target.as_ref().map(|t| t.kind.clone()),
+            target_id: event.target.as_ref().and_then(|t| t.id.clone()),
+            outcome: event.outcome.as_str().to_owned(),
+        };
+        let stored = event.into_stored()?;
         let entry = Self {
-            time_ms: event.time_ms,
-            index: IndexFields {
-                action: event.action.clone(),
-                actor: event.actor.display_name().to_owned(),
-                target_kind: event.target.as_ref().map(|t| t.kind.clone()),
-                target_id: event.target.as_ref().and_then(|t| t.id.clone()),
-                outcome: event.outcome.as_str().to_owned(),
-            },
+            time_ms,
+            index,
             payload: stored.encode(),
         };
         Ok((entry, stored))

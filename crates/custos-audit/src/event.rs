@@ -418,6 +418,11 @@ impl AuditEvent {
 
     /// The stored form (version 1). Checks the action name.
     pub fn to_stored(&self) -> Result<StoredEventV1, EventError> {
+        self.clone().into_stored()
+    }
+
+    /// [`Self::to_stored`], moving the event's values instead of copying them.
+    pub fn into_stored(self) -> Result<StoredEventV1, EventError> {
         let valid = !self.action.is_empty()
             && self
                 .action
@@ -432,15 +437,15 @@ impl AuditEvent {
             time_ms: self.time_ms,
             class_uid,
             activity_id,
-            action: self.action.clone(),
+            action: self.action,
             outcome: self.outcome,
-            status_detail: self.status_detail.clone(),
-            actor: self.actor.clone(),
-            target: self.target.clone(),
-            reason: self.reason.clone(),
-            message: self.message.clone(),
-            request_id: self.request_id.clone(),
-            details: self.details.clone(),
+            status_detail: self.status_detail,
+            actor: self.actor,
+            target: self.target,
+            reason: self.reason,
+            message: self.message,
+            request_id: self.request_id,
+            details: self.details,
         })
     }
 }

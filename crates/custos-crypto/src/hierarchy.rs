@@ -11,6 +11,8 @@
 //! ciphertext moved to another customer or another field, or relabelled, fails
 //! to open instead of returning the wrong value.
 
+use std::borrow::Cow;
+
 use zeroize::Zeroizing;
 
 use crate::{CryptoError, KeyBytes, SealingKey};
@@ -21,12 +23,13 @@ const FIELD_V1: u8 = 1;
 const FIELD_HEADER_LEN: usize = 5;
 
 /// The name of a sealed field: 1 to 64 of `a-z`, `0-9`, `_`, `.`, `:` and `-`.
+/// A fixed name (`"email"`) is borrowed, not copied.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct FieldName(String);
+pub struct FieldName(Cow<'static, str>);
 
 impl FieldName {
     /// Checks the name's form.
-    pub fn new(name: impl Into<String>) -> Result<Self, CryptoError> {
+    pub fn new(name: impl Into<Cow<'static, str>>) -> Result<Self, CryptoError> {
         let name = name.into();
         let valid = !name.is_empty()
             && name.len() <= 64
@@ -108,14 +111,24 @@ impl KeyEncryptionKey {
         )
     }
 
-    fn wrap_context(&self, customer: &[u8; 16], data_key_version: u32) -> Vec<u8> {
-        let mut context = b"custos.dek.v1\0".to_vec();
-        context.extend_from_slice(customer);
-        context.extend_from_slice(&self.version.to_be_bytes());
-        context.extend_from_slice(&data_key_version.to_be_bytes());
+    fn wrap_context(&self, customer: &[u8; 16], data_key_version: u32) -> [u8; WRAP_CONTEXT_LEN] {
+        let mut context = [0u8; WRAP_CONTEXT_LEN];
+        let (prefix, rest) = context.split_at_mut(WRAP_PREFIX.len());
+        prefix.copy_from_slice(WRAP_PREFIX);
+        let (id, versions) = rest.split_at_mut(16);
+        id.copy_from_slice(customer);
+        versions[..4].copy_from_slice(&self.version.to_be_bytes());
+        versions[4..].copy_from_slice(&data_key_version.to_be_bytes());
         context
     }
 }
+
+/// The start of a wrapped data key's associated data.
+const WRAP_PREFIX: &[u8] = b"custos.dek.v1\0";
+/// The prefix, the customer id and the two key versions.
+const WRAP_CONTEXT_LEN: usize = WRAP_PREFIX.len() + 16 + 4 + 4;
+/// The start of a field's associated data.
+const FIELD_PREFIX: &[u8] = b"custos.field.v1\0";
 
 /// One customer's data key: seals and opens that customer's fields only.
 #[derive(Debug)]
@@ -166,13 +179,9 @@ impl DataKey {
             .open_framed(FIELD_HEADER_LEN, sealed, &self.field_context(field), true)
     }
 
-    fn field_context(&self, field: &FieldName) -> Vec<u8> {
-        let mut context = Vec::with_capacity(32 + field.0.len());
-        context.extend_from_slice(b"custos.field.v1\0");
-        context.extend_from_slice(&self.customer);
-        context.extend_from_slice(field.0.as_bytes());
-        context.push(0);
-        context
+    /// The parts of a field's associated data before its header.
+    fn field_context<'a>(&'a self, field: &'a FieldName) -> [&'a [u8]; 4] {
+        [FIELD_PREFIX, &self.customer, field.0.as_bytes(), &[0]]
     }
 }
 
@@ -180,7 +189,7 @@ impl DataKey {
 mod tests {
     use super::*;
 
-    fn field(name: &str) -> FieldName {
+    fn field(name: &'static str) -> FieldName {
         FieldName::new(name).unwrap()
     }
 
@@ -240,6 +249,35 @@ mod tests {
             );
         }
         assert!(key.open_field(&field("email"), &sealed[..20]).is_err());
+    }
+
+    #[test]
+    fn associated_data_is_as_documented() {
+        // The layouts in the module documentation, built in one piece: ciphertexts
+        // sealed before the parts were assembled on the stack must keep opening.
+        let customer = [3u8; 16];
+        let material = KeyBytes::generate().unwrap();
+        let key = DataKey::new(customer, 7, &material).unwrap();
+        let sealed = key
+            .seal_field(&field("email"), b"jane@example.com")
+            .unwrap();
+        let mut context = b"custos.field.v1\0".to_vec();
+        context.extend_from_slice(&customer);
+        context.extend_from_slice(b"email\0");
+        let raw = SealingKey::from_key(&material).unwrap();
+        let opened = raw.open_framed(FIELD_HEADER_LEN, &sealed, &[&context], true);
+        assert_eq!(opened.unwrap().as_slice(), b"jane@example.com");
+
+        let kek = KeyEncryptionKey::new(2, &KeyBytes::generate().unwrap()).unwrap();
+        let wrapped = kek.wrap_data_key(&material, &customer, 7).unwrap();
+        let mut context = b"custos.dek.v1\0".to_vec();
+        context.extend_from_slice(&customer);
+        context.extend_from_slice(&2u32.to_be_bytes());
+        context.extend_from_slice(&7u32.to_be_bytes());
+        assert_eq!(
+            kek.key.open(&wrapped, &context).unwrap().as_slice(),
+            material.expose()
+        );
     }
 
     #[test]

@@ -61,25 +61,25 @@ impl SealingKey {
 
     /// Seals `plaintext`, bound to `context` (for example a user id and field name).
     pub fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        self.seal_framed(&[SEALED_V1], plaintext, context, false)
+        self.seal_framed(&[SEALED_V1], plaintext, &[context], false)
     }
 
     /// Opens a sealed value; fails if it was altered or sealed for another context.
     pub fn open(&self, sealed: &[u8], context: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         match sealed.first() {
-            Some(&SEALED_V1) => self.open_framed(1, sealed, context, false),
+            Some(&SEALED_V1) => self.open_framed(1, sealed, &[context], false),
             _ => Err(CryptoError::CannotOpen),
         }
     }
 
-    /// Seals into `header ‖ nonce ‖ ciphertext ‖ tag`. With `authenticate_header`
-    /// the header is part of the associated data (after `context`), so a
-    /// ciphertext cannot be relabelled with another version.
+    /// Seals into `header ‖ nonce ‖ ciphertext ‖ tag`. The associated data is the
+    /// `context` parts one after the other; with `authenticate_header` the header
+    /// follows them, so a ciphertext cannot be relabelled with another version.
     pub(crate) fn seal_framed(
         &self,
         header: &[u8],
         plaintext: &[u8],
-        context: &[u8],
+        context: &[&[u8]],
         authenticate_header: bool,
     ) -> Result<Vec<u8>, CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
@@ -88,7 +88,7 @@ impl SealingKey {
         out.extend_from_slice(header);
         out.extend_from_slice(&nonce);
         out.extend_from_slice(plaintext);
-        let aad = associated_data(context, header, authenticate_header);
+        let aad = AssociatedData::new(context, header, authenticate_header);
         let tag = self
             .key
             .seal_in_place_separate_tag(
@@ -106,7 +106,7 @@ impl SealingKey {
         &self,
         header_len: usize,
         sealed: &[u8],
-        context: &[u8],
+        context: &[&[u8]],
         authenticate_header: bool,
     ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         if sealed.len() < header_len + NONCE_LEN + TAG_LEN {
@@ -115,7 +115,7 @@ impl SealingKey {
         let (header, rest) = sealed.split_at(header_len);
         let (nonce, body) = rest.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::CannotOpen)?;
-        let aad = associated_data(context, header, authenticate_header);
+        let aad = AssociatedData::new(context, header, authenticate_header);
         let mut body = Zeroizing::new(body.to_vec());
         let plain_len = self
             .key
@@ -130,13 +130,41 @@ impl SealingKey {
 /// Length of the AES-GCM tag.
 const TAG_LEN: usize = 16;
 
-fn associated_data(context: &[u8], header: &[u8], authenticate_header: bool) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(context.len() + header.len());
-    aad.extend_from_slice(context);
-    if authenticate_header {
-        aad.extend_from_slice(header);
+/// Associated data up to this long is assembled on the stack: every field's and
+/// every wrapped data key's is (a field name has at most 64 bytes), so opening a
+/// field allocates only for its plaintext.
+const INLINE_AAD_LEN: usize = 128;
+
+/// The associated data of one seal or open: the context's parts, then the header
+/// when it is authenticated.
+enum AssociatedData {
+    Inline([u8; INLINE_AAD_LEN], usize),
+    Heap(Vec<u8>),
+}
+
+impl AssociatedData {
+    fn new(context: &[&[u8]], header: &[u8], authenticate_header: bool) -> Self {
+        let header: &[u8] = if authenticate_header { header } else { &[] };
+        let parts = context.iter().copied().chain(std::iter::once(header));
+        let len: usize = parts.clone().map(<[u8]>::len).sum();
+        if len > INLINE_AAD_LEN {
+            return Self::Heap(parts.flatten().copied().collect());
+        }
+        let mut inline = [0u8; INLINE_AAD_LEN];
+        let mut at = 0;
+        for part in parts {
+            inline[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        Self::Inline(inline, at)
     }
-    aad
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Self::Inline(bytes, len) => &bytes[..*len],
+            Self::Heap(bytes) => bytes,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -169,5 +197,33 @@ mod tests {
             "random nonces"
         );
         assert!(!String::from_utf8_lossy(&sealed).contains("JBSWY3DP"));
+    }
+
+    #[test]
+    fn associated_data_is_the_parts_in_order_on_the_stack_or_the_heap() {
+        let key = SealingKey::derive(&[7u8; 32], "test v1").unwrap();
+        let long = vec![b'c'; INLINE_AAD_LEN + 1];
+        for context in [b"user:1".as_slice(), &long[..INLINE_AAD_LEN], &long] {
+            let (head, tail) = context.split_at(context.len() / 2);
+            let sealed = key
+                .seal_framed(&[SEALED_V1], b"value", &[head, tail], true)
+                .unwrap();
+            // Split anywhere, the parts make the same associated data as the whole.
+            let opened = key.open_framed(1, &sealed, &[context], true).unwrap();
+            assert_eq!(opened.as_slice(), b"value");
+            // The header is part of it only when authenticated.
+            assert_eq!(
+                key.open_framed(1, &sealed, &[context], false),
+                Err(CryptoError::CannotOpen)
+            );
+        }
+        assert!(matches!(
+            AssociatedData::new(&[&long], &[], false),
+            AssociatedData::Heap(_)
+        ));
+        assert!(matches!(
+            AssociatedData::new(&[&long[..INLINE_AAD_LEN]], &[], false),
+            AssociatedData::Inline(..)
+        ));
     }
 }

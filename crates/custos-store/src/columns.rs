@@ -5,8 +5,6 @@
 //! customer with its fields, cards and open interactions, audit entries — are
 //! decoded once, over [`Columns`], so the two drivers cannot drift apart.
 
-use std::collections::BTreeMap;
-
 use custos_audit::{IndexFields, StoredEntry};
 use uuid::Uuid;
 
@@ -211,7 +209,8 @@ mod slot {
 #[derive(Default)]
 pub(crate) struct CustomerFold {
     customer: Option<crate::vault::CustomerRecord>,
-    fields: BTreeMap<String, Vec<u8>>,
+    /// (name, sealed value); a name appears once (the table's key), sorted at the end.
+    fields: Vec<(String, Vec<u8>)>,
     cards: Vec<CardTokenRecord>,
     interactions: Vec<InteractionRecord>,
 }
@@ -234,8 +233,12 @@ impl CustomerFold {
                 ))?);
             }
             CustomerRowKind::Field => {
+                // Room for every field a customer can have, in one allocation.
+                if self.fields.capacity() == 0 {
+                    self.fields.reserve_exact(8);
+                }
                 self.fields
-                    .insert(present(row.text(TEXT[0])?)?, present(row.blob(BYTES[0])?)?);
+                    .push((present(row.text(TEXT[0])?)?, present(row.blob(BYTES[0])?)?));
             }
             CustomerRowKind::Card => self.cards.push(card_from_row((
                 present(row.text(TEXT[0])?)?,
@@ -271,13 +274,15 @@ impl CustomerFold {
     /// The customer, or `None` if there was no `customers` row.
     pub(crate) fn finish(self) -> Option<StoredCustomer> {
         let customer = self.customer?;
+        let mut fields = self.fields;
+        fields.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut cards = self.cards;
         cards.sort_by(|a, b| (a.created_at, &a.token).cmp(&(b.created_at, &b.token)));
         let mut open_interactions = self.interactions;
         open_interactions.sort_by_key(|i| (i.opened_at, i.id));
         Some(StoredCustomer {
             customer,
-            fields: self.fields.into_iter().collect(),
+            fields,
             cards,
             open_interactions,
         })

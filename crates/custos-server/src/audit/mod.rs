@@ -403,7 +403,7 @@ impl AuditLog {
     /// An error means the audited action must not go ahead.
     pub async fn record(&self, event: AuditEvent) -> Result<u64, AuditError> {
         let (entry, stored) =
-            PendingEntry::with_stored(&event).map_err(|e| AuditError::Invalid(e.to_string()))?;
+            PendingEntry::with_stored(event).map_err(|e| AuditError::Invalid(e.to_string()))?;
         let (done, answer) = oneshot::channel();
         self.commands
             .send(Command::Append {

@@ -187,27 +187,36 @@ pub struct CustomerView {
 
 impl From<MaskedCustomer> for CustomerView {
     fn from(m: MaskedCustomer) -> Self {
-        let get = |field: Field| {
-            m.fields
-                .iter()
-                .find(|(f, _)| *f == field)
-                .map(|(_, v)| v.clone())
-        };
-        Self {
+        let mut view = Self {
             id: m.id,
             created_at: super::rfc3339(m.created_at),
             masked: true,
             verified: false,
             header_only: false,
-            name: get(Field::Name),
-            email: get(Field::Email),
-            phone: get(Field::Phone),
-            date_of_birth: get(Field::DateOfBirth),
-            ssn: get(Field::Ssn),
-            address: get(Field::Address),
-            account_number: get(Field::AccountNumber),
+            name: None,
+            email: None,
+            phone: None,
+            date_of_birth: None,
+            ssn: None,
+            address: None,
+            account_number: None,
             card: m.cards.into_iter().next().map(CardView::from),
+        };
+        // The masked values move into their slots (each field appears once).
+        for (field, value) in m.fields {
+            let slot = match field {
+                Field::Name => &mut view.name,
+                Field::Email => &mut view.email,
+                Field::Phone => &mut view.phone,
+                Field::DateOfBirth => &mut view.date_of_birth,
+                Field::Ssn => &mut view.ssn,
+                Field::Address => &mut view.address,
+                Field::AccountNumber => &mut view.account_number,
+                _ => continue,
+            };
+            slot.get_or_insert(value);
         }
+        view
     }
 }
 

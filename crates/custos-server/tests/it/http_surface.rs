@@ -28,7 +28,9 @@ fn assert_security_headers(response: &reqwest::Response) {
     assert!(csp.contains("default-src 'self'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
-    assert!(response.headers().contains_key("x-request-id"));
+    let request_id = response.headers()["x-request-id"].to_str().unwrap();
+    let request_id = uuid::Uuid::parse_str(request_id).unwrap();
+    assert_eq!(request_id.get_version_num(), 4, "{request_id}");
 }
 
 async fn assert_error_shape(response: reqwest::Response, status: u16, code: &str) {
