@@ -185,23 +185,31 @@ pub struct CustomerView {
     pub card: Option<CardView>,
 }
 
-impl From<MaskedCustomer> for CustomerView {
-    fn from(m: MaskedCustomer) -> Self {
-        let mut view = Self {
-            id: m.id,
-            created_at: super::rfc3339(m.created_at),
+impl CustomerView {
+    /// The masked header alone: id, creation time and name, no other field.
+    fn header(id: Uuid, created_at: String, name: Option<String>) -> Self {
+        Self {
+            id,
+            created_at,
             masked: true,
             verified: false,
             header_only: false,
-            name: None,
+            name,
             email: None,
             phone: None,
             date_of_birth: None,
             ssn: None,
             address: None,
             account_number: None,
-            card: m.cards.into_iter().next().map(CardView::from),
-        };
+            card: None,
+        }
+    }
+}
+
+impl From<MaskedCustomer> for CustomerView {
+    fn from(m: MaskedCustomer) -> Self {
+        let mut view = Self::header(m.id, super::rfc3339(m.created_at), None);
+        view.card = m.cards.into_iter().next().map(CardView::from);
         // The masked values move into their slots (each field appears once).
         for (field, value) in m.fields {
             let slot = match field {
@@ -335,14 +343,8 @@ pub async fn read(
     if caller.principal.role() == Role::Agent && !verified {
         view = CustomerView {
             header_only: true,
-            email: None,
-            phone: None,
-            date_of_birth: None,
-            ssn: None,
-            address: None,
-            account_number: None,
-            card: None,
-            ..view
+            verified,
+            ..CustomerView::header(view.id, view.created_at, view.name)
         };
     }
     Ok(Json(view))
