@@ -16,6 +16,7 @@
 
 pub mod events;
 pub mod forward;
+mod gather;
 pub mod lookup;
 pub mod witness;
 
@@ -31,18 +32,13 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::config::AuditConfig;
+use gather::Gathering;
 use witness::WitnessFile;
 
 /// Largest number of events sealed in one transaction.
 pub const MAX_BATCH: usize = 2048;
 /// Events that may wait for the writer; callers beyond this wait for room.
 const QUEUE_DEPTH: usize = 16 * 1024;
-/// How many times the writer lets the other tasks run while gathering a batch.
-const GATHER_YIELDS: usize = 4;
-/// A batch this large is committed without gathering: the commit's fsync is
-/// already shared widely, and waiting would only idle the writer (measured: at
-/// 512 producers gathering up to the last batch's size cost 8%).
-const GATHER_UP_TO: usize = 64;
 
 /// Committed batches the detection feed may hold before the writer drops one
 /// (the reader then finds the gap and reads those entries from the store).
@@ -170,7 +166,7 @@ impl AuditWriter {
         let mut tick =
             tokio::time::interval(self.config.checkpoint_interval.max(Duration::from_secs(1)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last_batch = 0;
+        let mut gathering = Gathering::default();
         loop {
             let first = tokio::select! {
                 command = receiver.recv() => match command {
@@ -184,6 +180,7 @@ impl AuditWriter {
                     continue;
                 }
             };
+            gathering.begin();
             let mut appends = Vec::new();
             let mut checkpoint_requests = Vec::new();
             let mut close = None;
@@ -205,17 +202,19 @@ impl AuditWriter {
                     next = receiver.try_recv().ok();
                 }
                 if next.is_none() {
-                    next = gather(&mut receiver, appends.len(), last_batch).await;
+                    next = gathering.more(&mut receiver, appends.len()).await;
                 }
             }
-            last_batch = appends.len();
+            let size = appends.len();
             let mut head = None;
             if !appends.is_empty() {
                 // A checkpoint due at this batch's end is stored in its transaction.
-                let reaches = state.head_seq + appends.len() as u64;
+                let reaches = state.head_seq + size as u64;
                 let due = reaches >= state.last_size + self.config.checkpoint_every
                     || state.last_time.elapsed() >= self.config.checkpoint_interval;
+                let started = std::time::Instant::now();
                 head = self.append(appends, due, &mut state, &healthy).await;
+                gathering.committed(size, started.elapsed());
                 let due_by_count = head
                     .as_ref()
                     .is_some_and(|h| h.seq >= state.last_size + self.config.checkpoint_every);
@@ -368,29 +367,6 @@ impl CheckpointState {
         self.last_size = size;
         self.last_time = tokio::time::Instant::now();
     }
-}
-
-/// Waits a moment for more of a batch. Right after a commit, the callers it
-/// answered are still building their next events: taking only what is queued
-/// then splits a load into alternating large and small batches, each paying a
-/// whole commit. So while fewer than `last_batch` are gathered (and the batch has
-/// room, and fewer than [`GATHER_UP_TO`]), the writer lets the other tasks run a
-/// few times and takes what they queue; a quiet server (batches of one) never waits.
-async fn gather(
-    receiver: &mut mpsc::Receiver<Command>,
-    gathered: usize,
-    last_batch: usize,
-) -> Option<Command> {
-    if gathered >= last_batch.min(GATHER_UP_TO) {
-        return None;
-    }
-    for _ in 0..GATHER_YIELDS {
-        tokio::task::yield_now().await;
-        if let Ok(command) = receiver.try_recv() {
-            return Some(command);
-        }
-    }
-    None
 }
 
 fn now_ms(clock: &dyn Clock) -> i64 {
