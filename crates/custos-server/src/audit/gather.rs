@@ -21,14 +21,14 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// How many times the writer lets the other tasks run while gathering a batch.
-pub(super) const GATHER_YIELDS: usize = 4;
+const GATHER_YIELDS: usize = 4;
 /// A batch this large is committed without gathering: the commit's fsync is
 /// already shared widely, and waiting would only idle the writer (measured: at
 /// 512 producers gathering up to the last batch's size cost 8%).
-pub(super) const GATHER_UP_TO: usize = 64;
+const GATHER_UP_TO: usize = 64;
 /// Every this many batches the writer yields once whatever the last yield cost, to
 /// measure it again.
-pub(super) const PROBE_EVERY: u64 = 32;
+const PROBE_EVERY: u64 = 32;
 
 /// What the writer remembers from one batch to the next to decide how long to gather.
 #[derive(Debug)]
