@@ -154,4 +154,24 @@ mod tests {
         assert_eq!(gathering.more(&mut receiver, 1).await, Some(7));
         producer.await.unwrap();
     }
+
+    #[tokio::test]
+    async fn a_dear_yield_commits_at_once_unless_the_batch_probes() {
+        let (sender, mut receiver) = mpsc::channel::<u32>(4);
+        let mut gathering = Gathering::default();
+        gathering.committed(8, us(1000));
+        gathering.yield_cost = us(1800);
+        gathering.begin();
+        // The producer could only run if the writer yielded.
+        let producer = tokio::spawn(async move { sender.send(7).await.unwrap() });
+        assert_eq!(gathering.more(&mut receiver, 1).await, None);
+        // Every PROBE_EVERY-th batch yields once all the same (and measures the cost again).
+        while !gathering.batches.is_multiple_of(PROBE_EVERY) {
+            gathering.committed(8, us(1000));
+        }
+        gathering.yield_cost = us(1800);
+        gathering.begin();
+        assert_eq!(gathering.more(&mut receiver, 1).await, Some(7));
+        producer.await.unwrap();
+    }
 }
