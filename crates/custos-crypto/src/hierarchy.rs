@@ -169,14 +169,38 @@ impl DataKey {
         field: &FieldName,
         sealed: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        self.check_field_header(sealed)?;
+        self.key
+            .open_framed(FIELD_HEADER_LEN, sealed, &self.field_context(field), true)
+    }
+
+    /// Like [`Self::open_field`], but into `scratch`, whose allocation is reused
+    /// from one field to the next (see `SealingKey::open_framed_into`).
+    pub fn open_field_into<'s>(
+        &self,
+        field: &FieldName,
+        sealed: &[u8],
+        scratch: &'s mut Zeroizing<Vec<u8>>,
+    ) -> Result<&'s [u8], CryptoError> {
+        self.check_field_header(sealed)?;
+        self.key.open_framed_into(
+            FIELD_HEADER_LEN,
+            sealed,
+            &self.field_context(field),
+            true,
+            scratch,
+        )
+    }
+
+    /// A field's header: its layout version and this data key's version.
+    fn check_field_header(&self, sealed: &[u8]) -> Result<(), CryptoError> {
         if sealed.len() < FIELD_HEADER_LEN
             || sealed[0] != FIELD_V1
             || sealed[1..FIELD_HEADER_LEN] != self.version.to_be_bytes()
         {
             return Err(CryptoError::CannotOpen);
         }
-        self.key
-            .open_framed(FIELD_HEADER_LEN, sealed, &self.field_context(field), true)
+        Ok(())
     }
 
     /// The parts of a field's associated data before its header.
@@ -191,6 +215,47 @@ mod tests {
 
     fn field(name: &'static str) -> FieldName {
         FieldName::new(name).unwrap()
+    }
+
+    #[test]
+    fn fields_open_into_one_reused_buffer_as_they_open_alone() {
+        let key = DataKey::new([1u8; 16], 1, &KeyBytes::generate().unwrap()).unwrap();
+        let long = key
+            .seal_field(&field("address"), b"1 Long Street, Springfield")
+            .unwrap();
+        let short = key.seal_field(&field("phone"), b"+1 415").unwrap();
+        let mut scratch = Zeroizing::new(Vec::new());
+        assert_eq!(
+            key.open_field_into(&field("address"), &long, &mut scratch)
+                .unwrap(),
+            b"1 Long Street, Springfield"
+        );
+        // A shorter value after a longer one: exactly its own bytes.
+        assert_eq!(
+            key.open_field_into(&field("phone"), &short, &mut scratch)
+                .unwrap(),
+            b"+1 415"
+        );
+        // The same refusals as `open_field`, and no plaintext left behind.
+        assert_eq!(
+            key.open_field_into(&field("email"), &short, &mut scratch)
+                .unwrap_err(),
+            CryptoError::CannotOpen,
+            "moved to another field"
+        );
+        assert!(scratch.is_empty());
+        let mut damaged = long.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert!(
+            key.open_field_into(&field("address"), &damaged, &mut scratch)
+                .is_err()
+        );
+        assert!(scratch.is_empty());
+        assert!(
+            key.open_field_into(&field("address"), &long[..20], &mut scratch)
+                .is_err()
+        );
     }
 
     #[test]

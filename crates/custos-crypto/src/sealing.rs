@@ -6,7 +6,7 @@
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::hkdf::{HKDF_SHA256, KeyType, Salt};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::{CryptoError, KeyBytes};
 
@@ -109,6 +109,27 @@ impl SealingKey {
         context: &[&[u8]],
         authenticate_header: bool,
     ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        let mut plain = Zeroizing::new(Vec::new());
+        let len = self
+            .open_framed_into(header_len, sealed, context, authenticate_header, &mut plain)?
+            .len();
+        plain.truncate(len);
+        Ok(plain)
+    }
+
+    /// Like [`Self::open_framed`], but opens into `scratch` (whose earlier
+    /// contents are overwritten, and whose allocation is reused) and returns the
+    /// plaintext as a slice of it. A caller opening many values in a row keeps one
+    /// buffer for all of them, zeroized when it is dropped. On failure `scratch`
+    /// holds no plaintext.
+    pub(crate) fn open_framed_into<'s>(
+        &self,
+        header_len: usize,
+        sealed: &[u8],
+        context: &[&[u8]],
+        authenticate_header: bool,
+        scratch: &'s mut Zeroizing<Vec<u8>>,
+    ) -> Result<&'s [u8], CryptoError> {
         if sealed.len() < header_len + NONCE_LEN + TAG_LEN {
             return Err(CryptoError::CannotOpen);
         }
@@ -116,14 +137,23 @@ impl SealingKey {
         let (nonce, body) = rest.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::CannotOpen)?;
         let aad = AssociatedData::new(context, header, authenticate_header);
-        let mut body = Zeroizing::new(body.to_vec());
-        let plain_len = self
+        // The body overwrites the buffer's start; the tail of an earlier, longer
+        // plaintext stays in its spare capacity until the buffer is dropped, which
+        // zeroizes all of it.
+        scratch.clear();
+        scratch.extend_from_slice(body);
+        let opened = self
             .key
-            .open_in_place(nonce, Aad::from(aad.as_slice()), body.as_mut_slice())
-            .map_err(|_| CryptoError::CannotOpen)?
-            .len();
-        body.truncate(plain_len);
-        Ok(body)
+            .open_in_place(nonce, Aad::from(aad.as_slice()), scratch.as_mut_slice())
+            .map(|plain| plain.len());
+        match opened {
+            Ok(len) => Ok(&scratch[..len]),
+            Err(_) => {
+                // What a failed open leaves in the buffer is unspecified.
+                scratch.zeroize();
+                Err(CryptoError::CannotOpen)
+            }
+        }
     }
 }
 

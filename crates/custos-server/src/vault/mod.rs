@@ -371,18 +371,31 @@ impl VaultService {
     ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         match key.open_field(name, sealed) {
             Ok(plain) => Ok(plain),
-            Err(_) => {
-                tracing::error!(%customer, field, "a sealed customer value failed its integrity check");
-                self.audit
-                    .record(events::integrity_failure(
-                        self.now_ms(),
-                        actor.clone(),
-                        customer,
-                        field,
-                    ))
-                    .await?;
-                Err(VaultError::Integrity { customer, field })
-            }
+            Err(_) => Err(self.integrity_failed(actor, customer, field).await),
+        }
+    }
+
+    /// Records that `field` of `customer` failed its integrity check, and gives
+    /// the error to return (the audit trail's own, should recording fail).
+    async fn integrity_failed(
+        &self,
+        actor: &Actor,
+        customer: Uuid,
+        field: &'static str,
+    ) -> VaultError {
+        tracing::error!(%customer, field, "a sealed customer value failed its integrity check");
+        match self
+            .audit
+            .record(events::integrity_failure(
+                self.now_ms(),
+                actor.clone(),
+                customer,
+                field,
+            ))
+            .await
+        {
+            Ok(_) => VaultError::Integrity { customer, field },
+            Err(e) => e.into(),
         }
     }
 
@@ -398,21 +411,21 @@ impl VaultService {
         let settings = self.settings.get();
         let policy = &settings.masking;
         let mut masked = Vec::with_capacity(loaded.stored.fields.len());
+        // One buffer for every field's plaintext, zeroized when dropped.
+        let mut scratch = Zeroizing::new(Vec::new());
         for (name, sealed) in &loaded.stored.fields {
             let Some(field) = Field::parse(name) else {
                 continue;
             };
-            let plain = self
-                .open_value(
-                    &actor,
-                    customer.id,
-                    &key,
-                    &field_name(field)?,
-                    field.as_str(),
-                    sealed,
-                )
-                .await?;
-            let text = std::str::from_utf8(&plain).map_err(|_| VaultError::Integrity {
+            let plain = match key.open_field_into(&field_name(field)?, sealed, &mut scratch) {
+                Ok(plain) => plain,
+                Err(_) => {
+                    return Err(self
+                        .integrity_failed(&actor, customer.id, field.as_str())
+                        .await);
+                }
+            };
+            let text = std::str::from_utf8(plain).map_err(|_| VaultError::Integrity {
                 customer: customer.id,
                 field: field.as_str(),
             })?;
