@@ -10,6 +10,8 @@
 //!   tls/cert.pem                self-signed certificate, when no certificate is configured
 //!   tls/key.pem           0600  its private key
 //!   custos.db                   the embedded SQLite database (unless --database-url)
+//!   custos.db.audit-trail       its audit trail (design record 0014)
+//!   custos.db.audit-lookup      the trail's lookup tables, derived and rebuilt if lost
 //! ```
 //!
 //! Secret files are written to a temporary name, synced and renamed, so a crash

@@ -39,7 +39,7 @@ pub use instance::{InstanceInfo, InstanceStore, SetupTokenHash, UnixTime};
 pub use invitations::{InvitationRecord, InvitationStore};
 pub use passkeys::{PasskeyRecord, PasskeyStore};
 pub use postgres::PgStore;
-pub use sqlite::{SqliteStore, lookup_path as sqlite_lookup_path};
+pub use sqlite::{SqliteStore, lookup_path as sqlite_lookup_path, trail_path as sqlite_trail_path};
 pub use vault::{
     CardTokenRecord, CustomerRecord, InteractionRecord, InteractionScope, KekRecord, NewCustomer,
     StoredCustomer, SystemKeyRecord, VaultStore, WrappedDataKey,

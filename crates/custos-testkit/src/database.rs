@@ -140,14 +140,22 @@ impl TestDatabase {
                 let mut conn = sqlx::SqliteConnection::connect(self.url.expose_secret())
                     .await
                     .expect("open SQLite directly");
-                // The audit lookup tables are in a file beside it, attached as Custos does.
+                // The audit trail and its lookup tables are in files beside it,
+                // attached as Custos does.
                 if let Some(path) = self.url.sqlite_path() {
-                    let lookup = custos_store::sqlite_lookup_path(&path);
-                    sqlx::query("ATTACH DATABASE $1 AS lookup")
-                        .bind(lookup.to_string_lossy().into_owned())
+                    let beside = [
+                        ("trail", custos_store::sqlite_trail_path(&path)),
+                        ("lookup", custos_store::sqlite_lookup_path(&path)),
+                    ];
+                    for (schema, file) in beside {
+                        sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "ATTACH DATABASE $1 AS {schema}"
+                        )))
+                        .bind(file.to_string_lossy().into_owned())
                         .execute(&mut conn)
                         .await
-                        .expect("attach the audit lookup file");
+                        .expect("attach a file beside the database");
+                    }
                 }
                 let result = statement.execute(&mut conn).await.map(drop);
                 let _ = conn.close().await;

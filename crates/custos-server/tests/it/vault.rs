@@ -948,16 +948,25 @@ async fn canary_values_reach_no_file_dump_log_or_trail(db: TestDatabase) {
     find_canary(&captured, &canaries, "the log");
     match database.backend() {
         Backend::Sqlite => {
+            // Every file beside the database: the main file, the audit trail's and
+            // its lookups', each with its WAL and shared-memory index.
             let path = database.url().sqlite_path().unwrap();
-            let mut files = 0;
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
-                if let Ok(bytes) = std::fs::read(&file) {
-                    files += 1;
-                    find_canary(&bytes, &canaries, &format!("the SQLite file {suffix}"));
+            let mut files = Vec::new();
+            for file in std::fs::read_dir(path.parent().unwrap()).unwrap() {
+                let file = file.unwrap();
+                let name = file.file_name().to_string_lossy().into_owned();
+                if file.file_type().unwrap().is_file() {
+                    let bytes = std::fs::read(file.path()).unwrap();
+                    find_canary(&bytes, &canaries, &format!("the SQLite file {name}"));
+                    files.push(name);
                 }
             }
-            assert!(files >= 1);
+            for expected in ["custos.db", "custos.db.audit-trail"] {
+                assert!(
+                    files.iter().any(|f| f == expected),
+                    "{expected} in {files:?}"
+                );
+            }
         }
         Backend::Postgres => {
             let (url, schema) = database.postgres_schema().unwrap();

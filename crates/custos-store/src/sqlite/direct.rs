@@ -8,14 +8,16 @@
 //! here instead, on rusqlite connections used on the calling thread: a read from
 //! SQLite's page cache takes microseconds, like any other CPU work a request does.
 //! The two group commits (the audit trail's and the conversation entries') run
-//! here too, on one writer connection on the blocking pool: one hop per batch
-//! instead of one per statement. The audit indexer has a connection of its own
-//! that writes only the attached lookup file (`lookup.rs`), so its rounds never
-//! hold the trail's write lock.
+//! here too, each on a writer connection of its own on the blocking pool: one hop
+//! per batch instead of one per statement. The audit writer opens the trail's file
+//! (`trail.rs`) as its main database, so an append takes only that file's write
+//! lock and never changes the file the readers cache. The audit indexer has a
+//! connection of its own on the trail's file that writes only the attached lookup
+//! file (`lookup.rs`), so its rounds never hold the trail's write lock.
 //!
-//! The connections open the same file as the sqlx pool with the same settings
-//! (`synchronous = FULL`, `secure_delete`, foreign keys, a busy timeout; the file
-//! is already in WAL mode). Readers are `query_only`. SQL text is shared with the
+//! The connections open the same files as the sqlx pool with the same settings
+//! (`synchronous = FULL`, `secure_delete`, foreign keys, a busy timeout; the files
+//! are already in WAL mode). Readers are `query_only`, with the trail attached. SQL text is shared with the
 //! sqlx implementations, and rows are decoded by the same code (`columns.rs`).
 //! Design record: `docs/design/0012-sqlite-hot-paths.md`.
 
@@ -54,9 +56,13 @@ const MAX_IDLE_READERS: usize = 8;
 #[derive(Debug)]
 pub(crate) struct Direct {
     path: PathBuf,
+    trail: PathBuf,
     lookup: PathBuf,
     readers: Mutex<Vec<Connection>>,
+    /// Writes the main file (conversation entries).
     writer: Mutex<Option<Connection>>,
+    /// Writes the trail's file (audit appends).
+    trail_writer: Mutex<Option<Connection>>,
     indexer: Mutex<Option<Connection>>,
 }
 
@@ -66,37 +72,54 @@ fn embedded(operation: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreErr
 }
 
 impl Direct {
-    /// Direct connections to the database at `path` (already created and
-    /// migrated), whose audit lookup tables are in the file at `lookup`.
-    pub(crate) fn new(path: &Path, lookup: PathBuf) -> Self {
+    /// Direct connections to the database at `path` (already created, migrated
+    /// and its trail moved), whose audit trail is in the file at `trail` and the
+    /// trail's lookup tables in the file at `lookup`.
+    pub(crate) fn new(path: &Path, trail: PathBuf, lookup: PathBuf) -> Self {
         Self {
             path: path.to_owned(),
+            trail,
             lookup,
             readers: Mutex::new(Vec::new()),
             writer: Mutex::new(None),
+            trail_writer: Mutex::new(None),
             indexer: Mutex::new(None),
         }
     }
 
-    /// A connection to the database file, used on one thread at a time.
-    fn connect(&self) -> Result<Connection, StoreError> {
+    /// A connection to the database file at `path`, used on one thread at a time.
+    fn connect(path: &Path) -> Result<Connection, StoreError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection =
-            Connection::open_with_flags(&self.path, flags).map_err(embedded("open database"))?;
+            Connection::open_with_flags(path, flags).map_err(embedded("open database"))?;
         connection
             .busy_timeout(BUSY_TIMEOUT)
             .map_err(embedded("set busy timeout"))?;
         Ok(connection)
     }
 
-    fn open(&self, query_only: bool) -> Result<Connection, StoreError> {
-        let connection = self.connect()?;
+    /// A reader: the main file with the trail's attached, both read-only.
+    fn open_reader(&self) -> Result<Connection, StoreError> {
+        let connection = Self::connect(&self.path)?;
         connection
-            .execute_batch(if query_only {
-                "PRAGMA query_only = ON;"
-            } else {
-                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"
-            })
+            .execute(
+                "ATTACH DATABASE ?1 AS trail",
+                [self.trail.to_string_lossy()],
+            )
+            .map_err(embedded("attach the audit trail file"))?;
+        connection
+            .execute_batch("PRAGMA query_only = ON;")
+            .map_err(embedded("configure connection"))?;
+        Ok(connection)
+    }
+
+    /// A writer on the file at `path`, as durable as the sqlx pool's connections.
+    fn open_writer(path: &Path) -> Result<Connection, StoreError> {
+        let connection = Self::connect(path)?;
+        connection
+            .execute_batch(
+                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+            )
             .map_err(embedded("configure connection"))?;
         Ok(connection)
     }
@@ -105,7 +128,7 @@ impl Direct {
     /// the lookup file attached. A page cache of 16 MiB holds a round's B-tree
     /// pages, and statement journals stay in memory.
     fn open_indexer(&self) -> Result<Connection, StoreError> {
-        let connection = self.connect()?;
+        let connection = Self::connect(&self.trail)?;
         connection
             .execute(
                 "ATTACH DATABASE ?1 AS lookup",
@@ -130,6 +153,10 @@ impl Direct {
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
         *self.writer.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self
+            .trail_writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
         *self.indexer.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
@@ -145,7 +172,7 @@ impl Direct {
             .pop();
         let connection = match idle {
             Some(connection) => connection,
-            None => self.open(true)?,
+            None => self.open_reader()?,
         };
         let result = read(&connection);
         let mut readers = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
@@ -252,18 +279,25 @@ impl Direct {
         .map_err(|_| StoreError::Corrupt("a read task ended abnormally"))?
     }
 
-    /// Runs `write` in one IMMEDIATE transaction on the writer connection, on the
-    /// blocking pool (the commit waits for the disk). IMMEDIATE takes SQLite's write
-    /// lock first, so writers in every process serialize at the start.
+    /// Runs `write` in one IMMEDIATE transaction on a writer connection (the
+    /// trail's file's if `trail`, else the main file's), on the blocking pool (the
+    /// commit waits for the disk). IMMEDIATE takes the file's write lock first, so
+    /// writers in every process serialize at the start.
     async fn write<T: Send + 'static>(
         self: Arc<Self>,
+        trail: bool,
         operation: &'static str,
         write: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         tokio::task::spawn_blocking(move || {
-            let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+            let (slot, path) = if trail {
+                (&self.trail_writer, &self.trail)
+            } else {
+                (&self.writer, &self.path)
+            };
+            let mut writer = slot.lock().unwrap_or_else(PoisonError::into_inner);
             if writer.is_none() {
-                *writer = Some(self.open(false)?);
+                *writer = Some(Self::open_writer(path)?);
             }
             let Some(connection) = writer.as_ref() else {
                 return Err(StoreError::Corrupt("no writer connection"));
@@ -283,7 +317,7 @@ impl Direct {
         now_ms: i64,
         checkpoint: bool,
     ) -> Result<(ChainHead, Option<SignedCheckpoint>), StoreError> {
-        self.write("append audit entries", move |tx| {
+        self.write(true, "append audit entries", move |tx| {
             append_audit_in(tx, pending, &signer, &instance, now_ms, checkpoint)
         })
         .await
@@ -324,7 +358,7 @@ impl Direct {
     ) -> Result<Vec<bool>, StoreError> {
         let mut owned = appends.to_vec();
         let (stored, owned) = self
-            .write("append conversation entries", move |tx| {
+            .write(false, "append conversation entries", move |tx| {
                 let stored = append_entries_in(tx, &mut owned)?;
                 Ok((stored, owned))
             })

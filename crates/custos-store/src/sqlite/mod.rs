@@ -1,14 +1,16 @@
 //! The embedded SQLite store: one file in the data directory, WAL journal,
 //! foreign keys on, a busy timeout instead of immediate lock errors, and
 //! `synchronous = FULL` so an acknowledged write survives a power cut. The audit
-//! trail's lookup tables live in a second file beside it, attached to every
-//! connection (`lookup.rs`).
+//! trail lives in a second file beside it (`trail.rs`) and the trail's lookup
+//! tables in a third (`lookup.rs`), both attached to every connection.
 
 mod direct;
 mod lookup;
+mod trail;
 
 pub(crate) use direct::Direct;
 pub use lookup::lookup_path;
+pub use trail::trail_path;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -58,6 +60,9 @@ impl SqliteStore {
             Some(p) if !memory => lookup_path(p),
             _ => PathBuf::from(":memory:"),
         };
+        // An in-memory database keeps its trail in itself: an attached in-memory
+        // file would be another one on every connection.
+        let trail = path.as_deref().filter(|_| !memory).map(trail_path);
         let connect = SqliteConnectOptions::from_str(url.expose_secret())
             .map_err(StoreError::InvalidUrl)?
             .create_if_missing(true)
@@ -75,9 +80,16 @@ impl SqliteStore {
             .acquire_timeout(options.acquire_timeout)
             .after_connect({
                 let lookup = lookup.clone();
+                let trail = trail.clone();
                 move |connection, _| {
                     let lookup = lookup.clone();
-                    Box::pin(async move { lookup::attach(connection, &lookup).await })
+                    let trail = trail.clone();
+                    Box::pin(async move {
+                        if let Some(trail) = &trail {
+                            trail::attach(connection, trail).await?;
+                        }
+                        lookup::attach(connection, &lookup).await
+                    })
                 }
             })
             .connect_with(connect)
@@ -87,10 +99,14 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(StoreError::Migration)?;
+        if let (Some(main), Some(trail)) = (&path, &trail) {
+            trail::adopt(&pool, main, trail).await?;
+        }
         lookup::reset_if_stale(&pool).await?;
         let direct = path
-            .filter(|_| options.sqlite_direct && !memory)
-            .map(|p| Arc::new(Direct::new(&p, lookup)));
+            .zip(trail)
+            .filter(|_| options.sqlite_direct)
+            .map(|(main, trail)| Arc::new(Direct::new(&main, trail, lookup)));
         Ok(Self { pool, direct })
     }
 

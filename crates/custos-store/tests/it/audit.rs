@@ -472,6 +472,152 @@ async fn a_stale_lookup_file_is_rebuilt() {
     }
 }
 
+/// The trail's tables, which live in a file of their own beside an SQLite database.
+const TRAIL_TABLES: [&str; 5] = [
+    "audit_entries",
+    "audit_head",
+    "audit_checkpoints",
+    "audit_anchor",
+    "audit_cursors",
+];
+
+/// Puts the trail of the closed SQLite database `main` back into its main file,
+/// as a release from before the trail's own file kept it: same definitions,
+/// same rows. The trail's file is deleted unless `keep_file` (the state a crash
+/// between the two steps of the move leaves).
+fn restore_old_layout(main: &std::path::Path, keep_file: bool) {
+    let trail = custos_store::sqlite_trail_path(main);
+    let connection = rusqlite::Connection::open(main).unwrap();
+    connection
+        .execute("ATTACH DATABASE ?1 AS old", [trail.to_str().unwrap()])
+        .unwrap();
+    let definitions: Vec<String> = connection
+        .prepare(
+            "SELECT sql FROM old.sqlite_schema WHERE sql IS NOT NULL \
+             ORDER BY type = 'trigger', rowid",
+        )
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(definitions.len() >= TRAIL_TABLES.len(), "{definitions:?}");
+    connection.execute_batch("BEGIN").unwrap();
+    for definition in definitions {
+        connection.execute_batch(&definition).unwrap();
+    }
+    for table in TRAIL_TABLES {
+        connection
+            .execute_batch(&format!(
+                "INSERT INTO main.{table} SELECT * FROM old.{table}"
+            ))
+            .unwrap();
+    }
+    connection
+        .execute_batch("COMMIT; DETACH DATABASE old")
+        .unwrap();
+    drop(connection);
+    if !keep_file {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", trail.display()));
+        }
+    }
+}
+
+/// The number of the trail's tables in the main file itself.
+fn trail_tables_in_main_file(main: &std::path::Path) -> i64 {
+    let connection = rusqlite::Connection::open(main).unwrap();
+    let names = TRAIL_TABLES.map(|t| format!("'{t}'")).join(", ");
+    connection
+        .query_row(
+            &format!("SELECT COUNT(*) FROM sqlite_schema WHERE name IN ({names})"),
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+/// A database from before the trail's own file (and one a crash left half-way
+/// through the move) opens with its whole trail moved: every entry, the head,
+/// the checkpoints, the append-only triggers, and the chain goes on from there.
+#[tokio::test]
+async fn a_trail_in_the_main_file_moves_to_its_own_whole() {
+    let signer = signer();
+    for keep_file in [false, true] {
+        let db = TestDatabase::create(custos_testkit::Backend::Sqlite)
+            .await
+            .unwrap();
+        let main = db.url().sqlite_path().unwrap();
+        let store = db.open().await;
+        let events = (0..80)
+            .map(|i| pending(i, "alice", "customer.read", "c"))
+            .collect();
+        let (head, _) = store
+            .append_audit_checkpointed(events, &signer, INSTANCE, T0)
+            .await
+            .unwrap();
+        store.close().await;
+        assert_eq!(trail_tables_in_main_file(&main), 0);
+        restore_old_layout(&main, keep_file);
+        assert_eq!(trail_tables_in_main_file(&main), 5);
+
+        let store = db.open().await;
+        assert_eq!(trail_tables_in_main_file(&main), 0, "keep_file {keep_file}");
+        assert_eq!(store.audit_head().await.unwrap(), head);
+        assert_eq!(store.audit_checkpoint_lines().await.unwrap().len(), 1);
+        let more = (80..90)
+            .map(|i| pending(i, "bob", "customer.read", "c"))
+            .collect();
+        store
+            .append_audit(more, &signer, INSTANCE, T0 + 1)
+            .await
+            .unwrap();
+        let report = verify_all(&store, &signer).await;
+        assert!(report.is_intact(), "{:?}", report.finding);
+        assert_eq!(report.entries, 90);
+        let refused = db
+            .try_execute_raw("UPDATE audit_entries SET actor = 'mallory' WHERE seq = 3")
+            .await;
+        assert!(refused.is_err_and(|e| e.contains("append-only")));
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// Once the trail has its own file, losing that file stops the store from
+/// opening rather than starting an empty trail.
+#[tokio::test]
+async fn a_missing_trail_file_stops_the_store_from_opening() {
+    let signer = signer();
+    let db = TestDatabase::create(custos_testkit::Backend::Sqlite)
+        .await
+        .unwrap();
+    let main = db.url().sqlite_path().unwrap();
+    let store = db.open().await;
+    let events = (0..5)
+        .map(|i| pending(i, "alice", "customer.read", "c"))
+        .collect();
+    store
+        .append_audit(events, &signer, INSTANCE, T0)
+        .await
+        .unwrap();
+    store.close().await;
+    let trail = custos_store::sqlite_trail_path(&main);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", trail.display()));
+    }
+    for _ in 0..2 {
+        let opened = Store::open(db.url(), &custos_store::StoreOptions::default()).await;
+        let Err(error) = opened else {
+            panic!("the store opened without its trail file");
+        };
+        let error = error.to_string();
+        assert!(error.contains("audit trail file"), "{error}");
+    }
+    assert_eq!(trail_tables_in_main_file(&main), 0);
+    db.cleanup().await;
+}
+
 mod retention {
     use custos_audit::{ChainHead, ChainVerifier, Checkpoint};
     use custos_store::{AuditAnchor, AuditStore};
