@@ -17,9 +17,10 @@
 //!
 //! The connections open the same files as the sqlx pool with the same settings
 //! (`synchronous = FULL`, `secure_delete`, foreign keys, a busy timeout; the files
-//! are already in WAL mode). Readers are `query_only`, with the trail attached. SQL text is shared with the
-//! sqlx implementations, and rows are decoded by the same code (`columns.rs`).
-//! Design record: `docs/design/0012-sqlite-hot-paths.md`.
+//! are already in WAL mode). Readers are `query_only`, with the trail attached.
+//! SQL text is shared with the sqlx implementations, and rows are decoded by the
+//! same code (`columns.rs`). Design records: `docs/design/0012-sqlite-hot-paths.md`,
+//! `docs/design/0014-audit-trail-file.md`.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -27,7 +27,7 @@ use sqlx::{ConnectOptions, Connection, SqliteConnection, SqlitePool};
 use crate::StoreError;
 
 /// The tables of the audit trail, moved as a whole.
-pub(crate) const TABLES: [&str; 5] = [
+const TABLES: [&str; 5] = [
     "audit_entries",
     "audit_head",
     "audit_checkpoints",
