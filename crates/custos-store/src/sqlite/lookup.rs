@@ -60,9 +60,7 @@ pub fn lookup_path(main: &Path) -> PathBuf {
     if main.as_os_str().is_empty() || main == Path::new(":memory:") {
         return PathBuf::from(":memory:");
     }
-    let mut name = main.file_name().unwrap_or_default().to_owned();
-    name.push(".audit-lookup");
-    main.with_file_name(name)
+    super::beside(main, ".audit-lookup")
 }
 
 /// Attaches the lookup file to a fresh sqlx connection and makes sure its tables exist.

@@ -124,6 +124,13 @@ impl SqliteStore {
     }
 }
 
+/// The file named `main`'s file name with `suffix` appended, in the same directory.
+fn beside(main: &Path, suffix: &str) -> PathBuf {
+    let mut name = main.file_name().unwrap_or_default().to_owned();
+    name.push(suffix);
+    main.with_file_name(name)
+}
+
 /// Whether the URL names a database that lives only in its connection's memory.
 fn in_memory(path: &Path, url: &str) -> bool {
     path.as_os_str().is_empty() || path == Path::new(":memory:") || url.contains("mode=memory")

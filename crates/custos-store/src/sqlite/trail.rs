@@ -38,9 +38,7 @@ const TABLES: [&str; 5] = [
 /// The trail's file beside the database file `main` (`custos.db` →
 /// `custos.db.audit-trail`).
 pub fn trail_path(main: &Path) -> PathBuf {
-    let mut name = main.file_name().unwrap_or_default().to_owned();
-    name.push(".audit-trail");
-    main.with_file_name(name)
+    super::beside(main, ".audit-trail")
 }
 
 /// Attaches the trail's file to a fresh sqlx connection. Every append is durable
@@ -89,7 +87,7 @@ pub(crate) async fn adopt(pool: &SqlitePool, main: &Path, trail: &Path) -> Resul
 /// file's own definitions (so they match whatever the migrations made) and
 /// filled with the main file's rows, in one transaction.
 async fn copy_into_file(pool: &SqlitePool, main: &Path, trail: &Path) -> Result<(), StoreError> {
-    let failed = StoreError::query("move the audit trail to its own file");
+    const MOVE: &str = "move the audit trail to its own file";
     let placeholders = vec!["?"; TABLES.len()].join(", ");
     let mut definitions = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
         "SELECT sql FROM main.sqlite_schema WHERE tbl_name IN ({placeholders}) \
@@ -98,7 +96,10 @@ async fn copy_into_file(pool: &SqlitePool, main: &Path, trail: &Path) -> Result<
     for table in TABLES {
         definitions = definitions.bind(table);
     }
-    let definitions = definitions.fetch_all(pool).await.map_err(failed)?;
+    let definitions = definitions
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query(MOVE))?;
 
     let mut file = SqliteConnectOptions::from_str("sqlite://")
         .map_err(StoreError::InvalidUrl)?
@@ -133,23 +134,23 @@ async fn copy_into_file(pool: &SqlitePool, main: &Path, trail: &Path) -> Result<
     }
     .await;
     let _ = file.close().await;
-    moved.map_err(StoreError::query("move the audit trail to its own file"))
+    moved.map_err(StoreError::query(MOVE))
 }
 
 /// Step two, writing only the main file: its copies of the trail's tables go
 /// (their triggers with them; dropping a table fires none).
 async fn drop_from_main(pool: &SqlitePool) -> Result<(), StoreError> {
-    let failed = StoreError::query("drop the moved audit tables");
-    let mut tx = pool.begin().await.map_err(failed)?;
-    for table in TABLES {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE main.{table}")))
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query("drop the moved audit tables"))?;
+    let dropped = async {
+        let mut tx = pool.begin().await?;
+        for table in TABLES {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE main.{table}")))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
     }
-    tx.commit()
-        .await
-        .map_err(StoreError::query("drop the moved audit tables"))
+    .await;
+    dropped.map_err(StoreError::query("drop the moved audit tables"))
 }
 
 #[cfg(test)]

@@ -518,10 +518,38 @@ fn restore_old_layout(main: &std::path::Path, keep_file: bool) {
         .unwrap();
     drop(connection);
     if !keep_file {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", trail.display()));
-        }
+        delete_trail_file(main);
     }
+}
+
+/// Deletes the trail's file of the closed SQLite database `main`, with its WAL.
+fn delete_trail_file(main: &std::path::Path) {
+    let trail = custos_store::sqlite_trail_path(main);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", trail.display()));
+    }
+}
+
+/// A closed SQLite test database whose trail holds `entries` of Alice's reads
+/// and a checkpoint of them; its file and the head.
+async fn closed_sqlite_trail(
+    signer: &AuditSigner,
+    entries: i64,
+) -> (TestDatabase, std::path::PathBuf, custos_audit::ChainHead) {
+    let db = TestDatabase::create(custos_testkit::Backend::Sqlite)
+        .await
+        .unwrap();
+    let main = db.url().sqlite_path().unwrap();
+    let store = db.open().await;
+    let events = (0..entries)
+        .map(|i| pending(i, "alice", "customer.read", "c"))
+        .collect();
+    let (head, _) = store
+        .append_audit_checkpointed(events, signer, INSTANCE, T0)
+        .await
+        .unwrap();
+    store.close().await;
+    (db, main, head)
 }
 
 /// The number of the trail's tables in the main file itself.
@@ -544,19 +572,7 @@ fn trail_tables_in_main_file(main: &std::path::Path) -> i64 {
 async fn a_trail_in_the_main_file_moves_to_its_own_whole() {
     let signer = signer();
     for keep_file in [false, true] {
-        let db = TestDatabase::create(custos_testkit::Backend::Sqlite)
-            .await
-            .unwrap();
-        let main = db.url().sqlite_path().unwrap();
-        let store = db.open().await;
-        let events = (0..80)
-            .map(|i| pending(i, "alice", "customer.read", "c"))
-            .collect();
-        let (head, _) = store
-            .append_audit_checkpointed(events, &signer, INSTANCE, T0)
-            .await
-            .unwrap();
-        store.close().await;
+        let (db, main, head) = closed_sqlite_trail(&signer, 80).await;
         assert_eq!(trail_tables_in_main_file(&main), 0);
         restore_old_layout(&main, keep_file);
         assert_eq!(trail_tables_in_main_file(&main), 5);
@@ -588,24 +604,8 @@ async fn a_trail_in_the_main_file_moves_to_its_own_whole() {
 /// opening rather than starting an empty trail.
 #[tokio::test]
 async fn a_missing_trail_file_stops_the_store_from_opening() {
-    let signer = signer();
-    let db = TestDatabase::create(custos_testkit::Backend::Sqlite)
-        .await
-        .unwrap();
-    let main = db.url().sqlite_path().unwrap();
-    let store = db.open().await;
-    let events = (0..5)
-        .map(|i| pending(i, "alice", "customer.read", "c"))
-        .collect();
-    store
-        .append_audit(events, &signer, INSTANCE, T0)
-        .await
-        .unwrap();
-    store.close().await;
-    let trail = custos_store::sqlite_trail_path(&main);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", trail.display()));
-    }
+    let (db, main, _) = closed_sqlite_trail(&signer(), 5).await;
+    delete_trail_file(&main);
     for _ in 0..2 {
         let opened = Store::open(db.url(), &custos_store::StoreOptions::default()).await;
         let Err(error) = opened else {
